@@ -1,0 +1,5 @@
+export { Var, apply, backward, noGrad, isGradEnabled, lift, valueOf, type OpDef, type Value } from './var.js';
+export * from './ops.js';
+export { grad, valueAndGrad, vjp, jvp } from './transforms.js';
+export { checkGrads, assertGrads, type CheckGradsOptions, type CheckGradsReport, type WorstCoordinate } from './check.js';
+export { SGD, Adam, clipGradNorm, globalNorm, type Optimizer, type OptimizerState } from './optim.js';
