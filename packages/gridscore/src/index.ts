@@ -3,3 +3,12 @@ export { parseNpy, readNpy, encodeNpy, NpyError, type NpyArray } from './npy.js'
 export { autocorrelogram, type Autocorrelogram } from './autocorrelogram.js';
 export { rotate, splineCoefficients } from './rotate.js';
 export { gridScores, gridScore, RING_OUTER, RING_INNER, type GridScores, type GridMode } from './grid.js';
+export { type Point, type Polygon, boxPolygon, insidePolygon, distanceToSegment, walls } from './geometry.js';
+export { detectFields, type FieldOptions } from './fields.js';
+export { borderScore, type BorderOptions, type BorderResult } from './border.js';
+export { bandScore, type BandOptions, type BandResult } from './band.js';
+export { gridGeometry, sacPeaks, type GridGeometry, type SacPeak } from './geometry-sac.js';
+export { rateMaps, smoothMap, type RateMapOptions, type RateMapsResult } from './ratemaps.js';
+export { spatialInformation, headDirectionTuning, speedTuning } from './tuning.js';
+export { scoreMap, classify, DEFAULT_THRESHOLDS, type UnitScores, type Thresholds, type CellClass, type ScoreOptions } from './classify.js';
+export { shuffleTest, mulberry32, type ShuffleOptions, type ShuffleResult } from './shuffle.js';

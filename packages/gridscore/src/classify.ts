@@ -1,0 +1,91 @@
+/**
+ * One call that scores a rate map on everything, and the classification of units into
+ * grid / border / band / irregular.
+ *
+ * Default thresholds (a user may pass others):
+ * - grid: a periodic autocorrelogram (`gridGeometry(...).regular`: a ring of 6 peaks for a
+ *   hexagonal lattice, 4 for a square one) AND score60 > 0.4 (hexagonal) or score90 > 0.4
+ *   (square; Cueva & Wei's square arena gives square-ish lattices). On the validation set,
+ *   hexagonal grids score60 1.1 to 1.65 and square ones score90 ~1.2; everything else is below
+ *   0.3 or not periodic. The periodicity requirement matters: untrained RNN units and linear
+ *   ramps reach score60 > 0.3 (ramps 2+), but their autocorrelograms have no ring of peaks.
+ * - border: border score > 0.5 (Solstad et al. 2008); on the validation set every border and
+ *   corner map scores above 0.5 and no other map does.
+ * - band: band score > 0.5; validation bands score 0.65 to 0.96, every other family <= 0.40.
+ * - irregular: none of the above.
+ * When several criteria hold, grid wins over border, border over band.
+ */
+import { gridScores, type GridMode } from './grid.js';
+import { gridGeometry } from './geometry-sac.js';
+import { borderScore, type BorderOptions } from './border.js';
+import { bandScore } from './band.js';
+import { isFlat, type RateMap } from './map.js';
+import { smoothMap } from './ratemaps.js';
+
+export type CellClass = 'grid' | 'border' | 'band' | 'irregular';
+
+export interface UnitScores {
+  score60: number;
+  score90: number;
+  score60Minmax: number;
+  spacing: number;
+  orientation: number;
+  /** Peaks in the SAC's inner ring, and whether they form a lattice. */
+  peaks: number;
+  periodic: boolean;
+  border: number;
+  band: number;
+}
+
+export interface Thresholds {
+  grid60: number;
+  grid90: number;
+  border: number;
+  band: number;
+  /** Which score60 the grid60 threshold applies to. */
+  mode: GridMode;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { grid60: 0.4, grid90: 0.4, border: 0.5, band: 0.5, mode: 'deepmind' };
+
+export interface ScoreOptions {
+  /** Gaussian smoothing (sigma in bins) before scoring; default none. */
+  smooth?: number;
+  border?: BorderOptions;
+}
+
+/** All scores of one map. A map without spatial variation gets NaN everywhere and `warning`. */
+export function scoreMap(map: RateMap, opts: ScoreOptions = {}): UnitScores & { warning?: string } {
+  const m = opts.smooth ? smoothMap(map, opts.smooth) : map;
+  if (isFlat(m)) {
+    return {
+      score60: NaN, score90: NaN, score60Minmax: NaN, spacing: NaN, orientation: NaN, peaks: 0, periodic: false,
+      border: NaN, band: NaN,
+      warning: m.data.some(Number.isFinite) ? 'constant map: scores are undefined' : 'no visited bin: scores are undefined',
+    };
+  }
+  const g = gridScores(m);
+  const geo = gridGeometry(g.sac);
+  return {
+    score60: g.score60,
+    score90: g.score90,
+    score60Minmax: g.score60Minmax,
+    spacing: geo.spacing,
+    orientation: geo.orientation,
+    peaks: geo.peaks,
+    periodic: geo.regular,
+    border: borderScore(m, opts.border).score,
+    band: bandScore(m).score,
+  };
+}
+
+export function classify(s: UnitScores, thresholds: Partial<Thresholds> = {}): CellClass {
+  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  const s60 = t.mode === 'minmax' ? s.score60Minmax : s.score60;
+  const hexagonal = s.periodic && s.peaks === 6 && s60 > t.grid60;
+  const square = s.periodic && s.peaks === 4 && s.score90 > t.grid90;
+  if (hexagonal || square) return 'grid';
+  if (s.border > t.border) return 'border';
+  if (s.band > t.band) return 'band';
+  return 'irregular';
+}

@@ -1,0 +1,120 @@
+/**
+ * Rate maps from a trajectory: the mean activity of each unit in each spatial bin.
+ *
+ * Bins cover the arena's bounding box (default 20 x 20); row = y bin, column = x bin, so the
+ * result has the layout of the validation maps (axis 0 = y). Unvisited bins are NaN, and so are
+ * bins whose centre lies outside a polygonal arena. Optional Gaussian smoothing respects NaNs
+ * (normalised convolution: each bin averages only visited neighbours, and unvisited bins stay NaN).
+ */
+import { insidePolygon, type Point } from './geometry.js';
+import type { RateMap } from './map.js';
+
+export interface RateMapOptions {
+  /** [rows (y), columns (x)], default [20, 20]. */
+  bins?: [number, number];
+  /** [[xmin, xmax], [ymin, ymax]] in world units; default: the arena's bounding box, else the data's. */
+  bounds?: [[number, number], [number, number]];
+  /** Arena outline in world units: bins whose centre is outside become NaN. */
+  arena?: Point[];
+  /** Gaussian smoothing, sigma in bins (0 = none). */
+  smooth?: number;
+}
+
+export interface RateMapsResult {
+  maps: RateMap[];
+  /** Samples per bin. */
+  occupancy: Float64Array;
+  bounds: [[number, number], [number, number]];
+}
+
+/**
+ * @param x, y positions, one per sample
+ * @param activity samples x units, row-major (sample t, unit u at t * units + u)
+ */
+export function rateMaps(
+  x: ArrayLike<number>, y: ArrayLike<number>, activity: ArrayLike<number>, units: number, opts: RateMapOptions = {},
+): RateMapsResult {
+  const T = x.length;
+  if (y.length !== T) throw new Error(`rateMaps: ${T} x positions but ${y.length} y positions`);
+  if (activity.length !== T * units) {
+    throw new Error(`rateMaps: activity has ${activity.length} values, expected samples x units = ${T} x ${units}`);
+  }
+  const [rows, cols] = opts.bins ?? [20, 20];
+  if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows > 0 && cols > 0)) {
+    throw new Error(`rateMaps: bins must be two positive integers, got [${rows}, ${cols}]`);
+  }
+  const bounds = opts.bounds ?? boundsOf(opts.arena, x, y);
+  const [[x0, x1], [y0, y1]] = bounds;
+  const sums = new Float64Array(units * rows * cols);
+  const occupancy = new Float64Array(rows * cols);
+  for (let t = 0; t < T; t++) {
+    const c = Math.min(cols - 1, Math.floor(((x[t] - x0) / (x1 - x0)) * cols));
+    const r = Math.min(rows - 1, Math.floor(((y[t] - y0) / (y1 - y0)) * rows));
+    if (!(c >= 0 && r >= 0)) continue; // outside the bounds (or NaN): not binned
+    const b = r * cols + c;
+    occupancy[b]++;
+    for (let u = 0; u < units; u++) sums[u * rows * cols + b] += activity[t * units + u];
+  }
+  const outside = new Uint8Array(rows * cols);
+  if (opts.arena) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const centre: Point = [x0 + ((c + 0.5) / cols) * (x1 - x0), y0 + ((r + 0.5) / rows) * (y1 - y0)];
+        outside[r * cols + c] = insidePolygon(centre, opts.arena) ? 0 : 1;
+      }
+    }
+  }
+  const maps: RateMap[] = [];
+  for (let u = 0; u < units; u++) {
+    const data = new Float64Array(rows * cols);
+    for (let b = 0; b < rows * cols; b++) data[b] = occupancy[b] > 0 && !outside[b] ? sums[u * rows * cols + b] / occupancy[b] : NaN;
+    const map = { data, height: rows, width: cols };
+    maps.push(opts.smooth ? smoothMap(map, opts.smooth) : map);
+  }
+  return { maps, occupancy, bounds };
+}
+
+function boundsOf(arena: Point[] | undefined, x: ArrayLike<number>, y: ArrayLike<number>): [[number, number], [number, number]] {
+  const xs = arena ? arena.map((p) => p[0]) : Array.from(x);
+  const ys = arena ? arena.map((p) => p[1]) : Array.from(y);
+  let [ax, bx, ay, by] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const v of xs) [ax, bx] = [Math.min(ax, v), Math.max(bx, v)];
+  for (const v of ys) [ay, by] = [Math.min(ay, v), Math.max(by, v)];
+  if (!(bx > ax && by > ay)) throw new Error('rateMaps: the positions span no area; give bounds or an arena');
+  return [[ax, bx], [ay, by]];
+}
+
+/** Gaussian smoothing (sigma in bins, truncated at 3 sigma) that ignores and keeps NaN bins. */
+export function smoothMap(map: RateMap, sigma: number): RateMap {
+  if (!(sigma >= 0)) throw new Error(`smoothMap: sigma must be >= 0 bins, got ${sigma}`);
+  if (sigma === 0) return map;
+  const { height: h, width: w, data } = map;
+  const R = Math.ceil(3 * sigma);
+  const k = Array.from({ length: 2 * R + 1 }, (_, i) => Math.exp(-((i - R) ** 2) / (2 * sigma * sigma)));
+  const out = new Float64Array(h * w);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      if (!Number.isFinite(data[i * w + j])) {
+        out[i * w + j] = NaN;
+        continue;
+      }
+      let s = 0;
+      let n = 0;
+      for (let di = -R; di <= R; di++) {
+        const ii = i + di;
+        if (ii < 0 || ii >= h) continue;
+        for (let dj = -R; dj <= R; dj++) {
+          const jj = j + dj;
+          if (jj < 0 || jj >= w) continue;
+          const v = data[ii * w + jj];
+          if (!Number.isFinite(v)) continue;
+          const wt = k[di + R] * k[dj + R];
+          s += wt * v;
+          n += wt;
+        }
+      }
+      out[i * w + j] = s / n;
+    }
+  }
+  return { data: out, height: h, width: w };
+}
