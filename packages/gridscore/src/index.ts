@@ -12,3 +12,4 @@ export { rateMaps, smoothMap, type RateMapOptions, type RateMapsResult } from '.
 export { spatialInformation, headDirectionTuning, speedTuning } from './tuning.js';
 export { scoreMap, classify, DEFAULT_THRESHOLDS, type UnitScores, type Thresholds, type CellClass, type ScoreOptions } from './classify.js';
 export { shuffleTest, mulberry32, type ShuffleOptions, type ShuffleResult } from './shuffle.js';
+export { mosaicPng, type MosaicOptions } from './figures.js';
