@@ -24,13 +24,14 @@ function quadratic(seed: number, n: number) {
   return { f, c };
 }
 
-function train(opt: Optimizer, f: (x: Var) => Var, x: Tensor, steps: number): number[] {
+function train(opt: Optimizer, f: (x: Var) => Var, x: Tensor, steps: number, decay = 1): number[] {
   const vg = valueAndGrad(f);
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
     const { value, grad } = vg(x);
     losses.push(value);
     opt.step([x], [grad]);
+    opt.lr *= decay;
   }
   return losses;
 }
@@ -41,11 +42,12 @@ describe('Adam', () => {
       fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 2, max: 12 }), (seed, n) => {
         const { f, c } = quadratic(seed, n);
         const x = zeros([n, 1], 'float64');
-        train(new Adam({ lr: 0.05 }), f, x, 1500);
+        // a constant step makes Adam hover at a distance ~lr from the minimum; decay it
+        train(new Adam({ lr: 0.05 }), f, x, 1500, 0.997);
         const err = Math.max(...Array.from(x.data, (v, i) => Math.abs(v - c.data[i])));
         expect(err).toBeLessThan(1e-3);
       }),
-      { numRuns: 8 },
+      { numRuns: 8, examples: [[999997, 12]] },
     );
   });
 

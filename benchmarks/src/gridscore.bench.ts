@@ -1,0 +1,88 @@
+/**
+ * gridscore throughput: maps scored per second at 20 x 20 and 40 x 40, for the DeepMind grid
+ * scores alone and for every score (grid, spacing/orientation, border, band), beside a NumPy/SciPy
+ * implementation of the same DeepMind algorithm (peers/dm_scores.py) in the same run when
+ * python3 with numpy and scipy is present.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeNpy, gridScores, scoreMap, mulberry32, type RateMap } from '@gridcells/gridscore';
+import { median, type Row } from './table.js';
+
+/** Synthetic maps of mixed families (grids, bands, place fields, noise), seeded. */
+export function syntheticMaps(count: number, n: number, seed = 1): RateMap[] {
+  const rand = mulberry32(seed);
+  const maps: RateMap[] = [];
+  for (let u = 0; u < count; u++) {
+    const kind = u % 4;
+    const sp = (0.25 + 0.25 * rand()) * n;
+    const th = rand() * Math.PI;
+    const [cx, cy] = [rand() * n, rand() * n];
+    const data = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const x = j + 0.5, y = i + 0.5;
+        let v: number;
+        if (kind === 0) {
+          const k = (4 * Math.PI) / (Math.sqrt(3) * sp);
+          v = [0, 1, 2].reduce((s, q) => s + Math.cos(k * ((x - cx) * Math.cos(th + (q * Math.PI) / 3) + (y - cy) * Math.sin(th + (q * Math.PI) / 3))), 0);
+        } else if (kind === 1) v = Math.cos((2 * Math.PI * (x * Math.cos(th) + y * Math.sin(th))) / sp);
+        else if (kind === 2) v = Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * (n / 8) ** 2));
+        else v = rand();
+        data[i * n + j] = Math.max(0, v) + 0.05 * rand();
+      }
+    }
+    maps.push({ data, height: n, width: n });
+  }
+  return maps;
+}
+
+function rate(maps: RateMap[], f: (m: RateMap) => unknown, batches: number): { mapsPerSecond: number; runs: number[] } {
+  const per = Math.ceil(maps.length / batches);
+  const runs: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const chunk = maps.slice(b * per, (b + 1) * per);
+    const t0 = performance.now();
+    for (const m of chunk) f(m);
+    runs.push(chunk.length / ((performance.now() - t0) / 1000));
+  }
+  return { mapsPerSecond: median(runs), runs };
+}
+
+function pythonPeer(maps: RateMap[], n: number): { mapsPerSecond: number; note: string } | null {
+  const probe = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'gridscore-bench-'));
+  const file = join(dir, `maps${n}.npy`);
+  const flat = new Float64Array(maps.length * n * n);
+  maps.forEach((m, u) => flat.set(m.data, u * n * n));
+  writeFileSync(file, encodeNpy(flat, [maps.length, n, n]));
+  const script = fileURLToPath(new URL('../peers/dm_scores.py', import.meta.url));
+  const r = spawnSync('python3', [script, file, '3'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) return null;
+  const out = JSON.parse(r.stdout);
+  // the peer must compute the same numbers before its speed means anything
+  const ours = maps.map((m) => gridScores(m).score60);
+  const worst = Math.max(...ours.map((v, i) => Math.abs(v - out.score60[i])));
+  const per = out.seconds.map((s: number) => maps.length / s);
+  return { mapsPerSecond: median(per), note: `NumPy ${out.numpy}, SciPy ${out.scipy}; max |score60 diff| vs ours ${worst.toExponential(1)}` };
+}
+
+export function benchGridscore(count = 1000, sizes = [20, 40]): Row[] {
+  const rows: Row[] = [];
+  for (const n of sizes) {
+    const maps = syntheticMaps(count, n);
+    const grid = rate(maps, gridScores, 5);
+    const all = rate(maps, scoreMap, 5);
+    rows.push({ case: `grid scores ${n}x${n}`, backend: 'gridscore (TypeScript)', maps: count, n, maps_per_s: grid.mapsPerSecond, note: 'median of 5 batches' });
+    rows.push({ case: `all scores ${n}x${n}`, backend: 'gridscore (TypeScript)', maps: count, n, maps_per_s: all.mapsPerSecond, note: 'grid+spacing+border+band; median of 5 batches' });
+    const peer = pythonPeer(maps.slice(0, Math.min(count, 200)), n);
+    rows.push(peer
+      ? { case: `grid scores ${n}x${n}`, backend: 'DeepMind algorithm, NumPy/SciPy', maps: Math.min(count, 200), n, maps_per_s: peer.mapsPerSecond, note: `median of 3 runs; ${peer.note}` }
+      : { case: `grid scores ${n}x${n}`, backend: 'DeepMind algorithm, NumPy/SciPy', maps: 0, n, maps_per_s: null, note: 'not measured: python3 with numpy and scipy not found' });
+  }
+  return rows;
+}
