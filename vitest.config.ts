@@ -11,6 +11,7 @@ export default defineConfig({
       '@gridcells/tensor': src('tensor'),
       '@gridcells/autograd': src('autograd'),
       '@gridcells/gridscore': src('gridscore'),
+      '@gridcells/navrnn': src('navrnn'),
     },
   },
   test: {

@@ -1,0 +1,102 @@
+/**
+ * Checkpoints: the weights as .npy (open them with numpy.load), and the optimizer's and the data
+ * generator's state as JSON, so a resumed run continues exactly.
+ *
+ *   RUN/checkpoints/step-00000100/{W_rec,W_in,b,W_out}.npy, state.json
+ *   RUN/checkpoints/latest            the name of the newest complete checkpoint
+ *
+ * A checkpoint is written into a temporary folder and renamed into place, and `latest` is
+ * replaced by rename too: a run killed at any moment leaves the previous checkpoint intact.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tensor, type RngState } from '@gridcells/tensor';
+import type { OptimizerState } from '@gridcells/autograd';
+import { encodeNpy, parseNpy } from '@gridcells/gridscore';
+import { PARAM_NAMES, type CuevaParams, type ParamName } from './model.js';
+
+/** File names as a numpy user would expect them. */
+export const PARAM_FILES: Record<ParamName, string> = { wRec: 'W_rec.npy', wIn: 'W_in.npy', b: 'b.npy', wOut: 'W_out.npy' };
+
+export interface CheckpointState {
+  step: number;
+  optimizer: OptimizerState;
+  rng: RngState;
+  /** Hash of the config the run was started with: a resume with another config is refused. */
+  configHash: string;
+}
+
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+/** Writes a file by temp file + rename. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export function checkpointName(step: number): string {
+  return `step-${String(step).padStart(8, '0')}`;
+}
+
+export function saveCheckpoint(runDir: string, params: CuevaParams, state: CheckpointState): string {
+  const root = join(runDir, 'checkpoints');
+  mkdirSync(root, { recursive: true });
+  const name = checkpointName(state.step);
+  const tmp = join(root, `.${name}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  for (const k of PARAM_NAMES) {
+    const t = params[k];
+    writeFileSync(join(tmp, PARAM_FILES[k]), encodeNpy(Float32Array.from(t.data), t.shape));
+  }
+  writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
+  const final = join(root, name);
+  rmSync(final, { recursive: true, force: true });
+  renameSync(tmp, final);
+  writeAtomic(join(root, 'latest'), name + '\n');
+  return final;
+}
+
+/** The folder of the newest checkpoint, or null when the run has none. */
+export function latestCheckpoint(runDir: string): string | null {
+  const pointer = join(runDir, 'checkpoints', 'latest');
+  if (!existsSync(pointer)) return null;
+  const name = readFileSync(pointer, 'utf8').trim();
+  return join(runDir, 'checkpoints', name);
+}
+
+/** Loads and checks a checkpoint: every file present, parsable, and of the expected shape. */
+export function loadCheckpoint(dir: string, shapes: Record<ParamName, number[]>): { params: CuevaParams; state: CheckpointState } {
+  if (!existsSync(dir)) throw new CheckpointError(`checkpoint ${dir}: missing`);
+  const params = {} as CuevaParams;
+  for (const k of PARAM_NAMES) {
+    const file = join(dir, PARAM_FILES[k]);
+    if (!existsSync(file)) throw new CheckpointError(`checkpoint ${dir}: ${PARAM_FILES[k]} is missing`);
+    let arr;
+    try {
+      arr = parseNpy(readFileSync(file), file);
+    } catch (e) {
+      throw new CheckpointError(`checkpoint ${(e as Error).message}`);
+    }
+    const want = shapes[k];
+    if (arr.shape.join(',') !== want.join(',')) {
+      throw new CheckpointError(`checkpoint ${file}: shape (${arr.shape.join(', ')}) does not match the config's (${want.join(', ')})`);
+    }
+    if (!Array.from(arr.data).every(Number.isFinite)) throw new CheckpointError(`checkpoint ${file}: holds NaN or Inf`);
+    params[k] = Tensor.fromData(Float32Array.from(arr.data), want);
+  }
+  let state: CheckpointState;
+  const stateFile = join(dir, 'state.json');
+  try {
+    state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(`checkpoint ${stateFile}: ${existsSync(stateFile) ? 'not valid JSON' : 'missing'}`);
+  }
+  if (!Number.isInteger(state.step) || !state.optimizer || !state.rng || typeof state.configHash !== 'string') {
+    throw new CheckpointError(`checkpoint ${stateFile}: incomplete (needs step, optimizer, rng, configHash)`);
+  }
+  return { params, state };
+}

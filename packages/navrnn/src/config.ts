@@ -1,0 +1,153 @@
+/**
+ * The run configuration: one schema (zod) with documented defaults and presets. Validation errors
+ * name the field, the allowed range and the value given.
+ */
+import { z } from 'zod';
+import type { ArenaSpec } from './arena.js';
+import { CUEVA_DEFAULTS, SORSCHER_DEFAULTS } from './trajectory.js';
+
+const int = (min: number, max: number) => z.number().int(`must be an integer`).min(min, `must be >= ${min}`).max(max, `must be <= ${max}`);
+const nonneg = (max = Infinity) => z.number().min(0, 'must be >= 0').max(max, `must be <= ${max}`);
+const positive = () => z.number().gt(0, 'must be > 0').refine(Number.isFinite, 'must be finite');
+const point = z.tuple([z.number(), z.number()]);
+
+export const arenaSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('square'), side: positive() }),
+  z.strictObject({ kind: z.literal('rectangle'), width: positive(), height: positive() }),
+  z.strictObject({ kind: z.literal('triangle'), side: positive() }),
+  z.strictObject({ kind: z.literal('hexagon'), side: positive() }),
+  z.strictObject({ kind: z.literal('circle'), radius: positive() }),
+  z.strictObject({ kind: z.literal('polygon'), vertices: z.array(point).min(3, 'needs at least 3 vertices') }),
+]);
+
+export const trajectorySchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('cueva'),
+    turnStd: nonneg().default(CUEVA_DEFAULTS.turnStd),
+    speed: z.strictObject({ distribution: z.enum(['halfnormal', 'rayleigh', 'constant']), scale: positive() }).default(CUEVA_DEFAULTS.speed),
+    zeroSpeedFraction: nonneg(0.99).default(CUEVA_DEFAULTS.zeroSpeedFraction),
+  }),
+  z.strictObject({
+    kind: z.literal('sorscher'),
+    dt: positive().default(SORSCHER_DEFAULTS.dt),
+    speedScale: positive().default(SORSCHER_DEFAULTS.speedScale),
+    turnRateStd: nonneg().default(SORSCHER_DEFAULTS.turnRateStd),
+    borderRegion: nonneg().default(SORSCHER_DEFAULTS.borderRegion),
+    borderSlowdown: nonneg(1).default(SORSCHER_DEFAULTS.borderSlowdown),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  /** Name of the preset this config came from, if any (informational). */
+  preset: z.string().optional(),
+  seed: int(0, 2 ** 31 - 1).default(0),
+  /** Which kernels run the model: 'reference' (plain TypeScript), or 'auto' (the fastest available). */
+  backend: z.enum(['auto', 'reference']).default('auto'),
+  arena: arenaSchema.default({ kind: 'square', side: 1 }),
+  trajectory: trajectorySchema.default({ ...CUEVA_DEFAULTS }),
+  /** Network inputs: the paper's speed and direction angle, speed with cos/sin of the heading, or velocity. */
+  encoding: z.enum(['speed-direction', 'speed-cos-sin', 'velocity']).default('speed-direction'),
+  model: z.strictObject({
+    hidden: int(1, 4096).default(100),
+    alpha: z.number().gt(0, 'must be > 0').max(1, 'must be <= 1').default(0.1),
+    /**
+     * The paper gives no values for the noise and the two costs; these defaults are provisional
+     * (chosen so a network learns the task; the experiment issue tunes them against the paper's figures).
+     */
+    noiseStd: nonneg().default(0.05),
+    lambdaWeights: nonneg().default(1e-4),
+    lambdaRates: nonneg().default(1e-3),
+    init: z.enum(['orthogonal', 'gaussian']).default('orthogonal'),
+    initGain: positive().default(1),
+  }).prefault({}),
+  train: z.strictObject({
+    steps: int(1, 10_000_000).default(1000),
+    /** Trials per step (the paper: 500). */
+    batch: int(1, 100_000).default(64),
+    /** Time steps per trial (the paper: 500). */
+    timeSteps: int(1, 100_000).default(500),
+    optimizer: z.enum(['adam', 'sgd']).default('adam'),
+    lr: positive().default(1e-3),
+    momentum: nonneg(0.999).default(0.9),
+    /** Global gradient-norm clip (null: none). */
+    clip: positive().nullable().default(1),
+    /** Learning rate over training: constant, exponential decay to lr*final, or cosine to lr*final. */
+    schedule: z.strictObject({ kind: z.enum(['constant', 'exponential', 'cosine']).default('constant'), final: nonneg(1).default(0.1) }).default({ kind: 'constant', final: 0.1 }),
+    evalEvery: int(1, 10_000_000).default(50),
+    evalBatch: int(1, 100_000).default(64),
+    checkpointEvery: int(1, 10_000_000).default(100),
+  }).prefault({}),
+});
+
+export type RunConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+const PAPER = { batch: 500, timeSteps: 500 };
+
+export const PRESETS: Record<string, { description: string; config: ConfigInput }> = {
+  'cueva-square': {
+    description: 'Cueva & Wei at the paper\'s size: 1 m square, N 100, batch 500 x 500 steps, speed + direction inputs',
+    config: { arena: { kind: 'square', side: 1 }, model: { hidden: 100, init: 'orthogonal' }, train: { ...PAPER, steps: 10_000 } },
+  },
+  'cueva-triangle': {
+    description: 'Cueva & Wei, equilateral triangle of side 1.2 m, orthogonal init',
+    config: { arena: { kind: 'triangle', side: 1.2 }, model: { hidden: 100, init: 'orthogonal' }, train: { ...PAPER, steps: 10_000 } },
+  },
+  'cueva-hexagon': {
+    description: 'Cueva & Wei, regular hexagon of side 0.6 m, Gaussian init with variance 1.5^2/N',
+    config: { arena: { kind: 'hexagon', side: 0.6 }, model: { hidden: 100, init: 'gaussian', initGain: 1.5 }, train: { ...PAPER, steps: 10_000 } },
+  },
+  quick: {
+    description: 'a small network for trying things out and for tests: N 32, batch 32 x 50 steps, 300 steps (~10 s)',
+    config: {
+      arena: { kind: 'square', side: 1 },
+      model: { hidden: 32, noiseStd: 0, lambdaRates: 1e-4 },
+      train: { steps: 300, batch: 32, timeSteps: 50, lr: 3e-3, evalEvery: 50, evalBatch: 64, checkpointEvery: 100 },
+    },
+  },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** Validates a config; the error names each bad field, what is allowed and what was given. */
+export function parseConfig(input: unknown): RunConfig {
+  const r = configSchema.safeParse(input);
+  if (r.success) return r.data;
+  const msgs = r.error.issues.map((i) => {
+    const field = i.path.length ? i.path.join('.') : '(config)';
+    const got = valueAt(input, i.path);
+    return `${field}: ${i.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
+  });
+  throw new ConfigError(`invalid config: ${msgs.join('; ')}`);
+}
+
+function merge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (base && over && typeof base === 'object' && typeof over === 'object' && !Array.isArray(base) && !Array.isArray(over)) {
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(over)) out[k] = merge(out[k], v);
+    return out;
+  }
+  return over;
+}
+
+/** A preset's config, with overrides merged field by field. */
+export function presetConfig(name: string, overrides: unknown = {}): RunConfig {
+  const p = PRESETS[name];
+  if (!p) throw new ConfigError(`unknown preset '${name}' (have: ${Object.keys(PRESETS).join(', ')})`);
+  return parseConfig(merge({ ...p.config, preset: name }, overrides));
+}
+
+export function mergeConfig(base: unknown, overrides: unknown): unknown {
+  return merge(base, overrides);
+}
+
+export type { ArenaSpec };

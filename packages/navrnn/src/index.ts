@@ -1,0 +1,7 @@
+export * from './arena.js';
+export * from './trajectory.js';
+export * from './model.js';
+export * from './config.js';
+export * from './checkpoint.js';
+export * from './train.js';
+export { formatProgress, progressReporter } from './progress.js';

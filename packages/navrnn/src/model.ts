@@ -1,0 +1,159 @@
+/**
+ * The continuous-time RNN of Cueva & Wei (ICLR 2018):
+ *
+ *   tau dx/dt = -x + W_rec^T tanh(x) + W_in^T I + b + xi
+ *
+ * integrated with Euler steps of dt = tau / 10:
+ *
+ *   x_t = 0.9 x_{t-1} + 0.1 (tanh(x_{t-1}) W_rec + I_t W_in + b + xi_t),   u_t = tanh(x_t),
+ *   y_t = u_t W_out   (the estimate of (x, y), no bias).
+ *
+ * Row-vector convention: a batch of states is [B, N]; W_rec[i, j] is the weight from unit i to
+ * unit j, W_in is [nInputs, N], W_out is [N, 2]. The state starts at zero, at the arena's centre.
+ *
+ * Loss = MSE(y_t, p_t) over steps, trials and both coordinates
+ *      + lambdaWeights (mean W_in^2 + mean W_out^2)   (weight cost on input and output weights)
+ *      + lambdaRates mean(u^2)                         (metabolic cost on the rates)
+ */
+import { Rng, Tensor, normal, orthogonal, zeros, type DType } from '@gridcells/tensor';
+import * as ag from '@gridcells/autograd';
+import { noGrad, type Var, type Value } from '@gridcells/autograd';
+
+export interface CuevaModelConfig {
+  hidden: number;
+  nInputs: number;
+  /** dt / tau of the Euler step (0.1 in the paper). */
+  alpha: number;
+  /** Standard deviation of the Gaussian noise xi added to the recurrent drive each step. */
+  noiseStd: number;
+  lambdaWeights: number;
+  lambdaRates: number;
+  /** 'orthogonal' (square, triangle arenas) or 'gaussian' with variance initGain^2 / N (hexagon). */
+  init: 'orthogonal' | 'gaussian';
+  initGain: number;
+}
+
+/** The trainable weights, in a fixed order (the order of optimizer state and checkpoints). */
+export interface CuevaParams {
+  wRec: Tensor;
+  wIn: Tensor;
+  b: Tensor;
+  wOut: Tensor;
+}
+
+export const PARAM_NAMES = ['wRec', 'wIn', 'b', 'wOut'] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+export function paramShapes(cfg: CuevaModelConfig): Record<ParamName, number[]> {
+  return { wRec: [cfg.hidden, cfg.hidden], wIn: [cfg.nInputs, cfg.hidden], b: [cfg.hidden], wOut: [cfg.hidden, 2] };
+}
+
+/** The paper's initialisation: W_rec orthogonal or Gaussian (variance g^2/N), W_in ~ N(0, 1/nInputs), b = 0, W_out = 0. */
+export function initParams(cfg: CuevaModelConfig, rng: Rng, dtype: DType = 'float32'): CuevaParams {
+  const N = cfg.hidden;
+  const wRec = cfg.init === 'orthogonal'
+    ? orthogonal(rng, N, cfg.initGain, dtype)
+    : normal(rng, [N, N], 0, cfg.initGain / Math.sqrt(N), dtype);
+  const wIn = normal(rng, [cfg.nInputs, N], 0, 1 / Math.sqrt(cfg.nInputs), dtype);
+  return { wRec, wIn, b: zeros([N], dtype), wOut: zeros([N, 2], dtype) };
+}
+
+export function paramList(p: CuevaParams): Tensor[] {
+  return PARAM_NAMES.map((k) => p[k]);
+}
+
+/** A batch of trials, time-major: inputs [T][B][nInputs], targets [T][B][2] (positions after each step). */
+export interface Batch {
+  steps: number;
+  batch: number;
+  inputs: Float32Array;
+  targets: Float32Array;
+  /** Noise xi, [T][B][N], already scaled by noiseStd; null for no noise. */
+  noise: Float32Array | null;
+}
+
+export interface LossParts {
+  total: Var;
+  mse: Var;
+  weightCost: Var;
+  rateCost: Var;
+}
+
+function stepSlice(data: Float32Array, t: number, rows: number, cols: number): Tensor {
+  return Tensor.fromData(data.subarray(t * rows * cols, (t + 1) * rows * cols), [rows, cols]);
+}
+
+/**
+ * The loss of a batch, as a differentiable function of the weights (Vars or Tensors). This is
+ * the reference implementation: every step through the autograd tape.
+ */
+export function cuevaLoss(
+  cfg: CuevaModelConfig, wRec: Value, wIn: Value, b: Value, wOut: Value, data: Batch, dtype: DType = 'float32',
+): LossParts {
+  const { steps: T, batch: B } = data;
+  const N = cfg.hidden;
+  let x: Value = zeros([B, N], dtype);
+  let sqErr: Var | null = null;
+  let sqRate: Var | null = null;
+  for (let t = 0; t < T; t++) {
+    const u = ag.tanh(x);
+    let drive = ag.add(ag.add(ag.matmul(u, wRec), ag.matmul(cast(stepSlice(data.inputs, t, B, cfg.nInputs), dtype), wIn)), b);
+    if (data.noise) drive = ag.add(drive, cast(stepSlice(data.noise, t, B, N), dtype));
+    x = ag.add(ag.mul(x, 1 - cfg.alpha), ag.mul(drive, cfg.alpha));
+    const ut = ag.tanh(x);
+    const e = ag.sum(ag.square(ag.sub(ag.matmul(ut, wOut), cast(stepSlice(data.targets, t, B, 2), dtype))));
+    const r = ag.sum(ag.square(ut));
+    sqErr = sqErr ? ag.add(sqErr, e) : e;
+    sqRate = sqRate ? ag.add(sqRate, r) : r;
+  }
+  const mse = ag.div(sqErr!, T * B * 2);
+  const rateCost = ag.mul(cfg.lambdaRates, ag.div(sqRate!, T * B * N));
+  const weightCost = ag.mul(cfg.lambdaWeights, ag.add(ag.mean(ag.square(wIn)), ag.mean(ag.square(wOut))));
+  return { total: ag.add(ag.add(mse, weightCost), rateCost), mse, weightCost, rateCost };
+}
+
+function cast(t: Tensor, dtype: DType): Tensor {
+  return t.dtype === dtype ? t : t.astype(dtype);
+}
+
+export interface Rollout {
+  /** Estimates [T][B][2]. */
+  estimates: Float32Array;
+  /** Rates u_t = tanh(x_t), [T][B][N]. */
+  rates: Float32Array;
+}
+
+/** Runs the network forward without recording gradients (evaluation and analysis). */
+export function rollout(cfg: CuevaModelConfig, p: CuevaParams, inputs: Float32Array, steps: number, batch: number, noise: Float32Array | null = null): Rollout {
+  return noGrad(() => {
+    const N = cfg.hidden;
+    const estimates = new Float32Array(steps * batch * 2);
+    const rates = new Float32Array(steps * batch * N);
+    let x: Value = zeros([batch, N]);
+    for (let t = 0; t < steps; t++) {
+      let drive = ag.add(ag.add(ag.matmul(ag.tanh(x), p.wRec), ag.matmul(stepSlice(inputs, t, batch, cfg.nInputs), p.wIn)), p.b);
+      if (noise) drive = ag.add(drive, stepSlice(noise, t, batch, N));
+      x = ag.add(ag.mul(x, 1 - cfg.alpha), ag.mul(drive, cfg.alpha));
+      const u = ag.tanh(x);
+      rates.set(u.value.data, t * batch * N);
+      estimates.set(ag.matmul(u, p.wOut).value.data, t * batch * 2);
+    }
+    return { estimates, rates };
+  });
+}
+
+/** Mean Euclidean distance between estimates and targets ([T][B][2] each), in metres. */
+export function meanError(estimates: Float32Array, targets: Float32Array): number {
+  let s = 0;
+  const n = estimates.length / 2;
+  for (let k = 0; k < n; k++) s += Math.hypot(estimates[2 * k] - targets[2 * k], estimates[2 * k + 1] - targets[2 * k + 1]);
+  return s / n;
+}
+
+/** Gaussian noise xi for a batch: [T][B][N] standard normals times `std` (null when std is 0). */
+export function drawNoise(rng: Rng, steps: number, batch: number, hidden: number, std: number): Float32Array | null {
+  if (std === 0) return null;
+  const out = new Float32Array(steps * batch * hidden);
+  for (let k = 0; k < out.length; k++) out[k] = std * rng.normal();
+  return out;
+}

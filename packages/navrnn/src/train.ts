@@ -1,0 +1,219 @@
+/**
+ * Training a CuevaRNN: batches of fresh trajectories each step, Adam (or SGD) with global-norm
+ * clipping and a learning-rate schedule, held-out evaluation, `metrics.jsonl`, atomic checkpoints
+ * and exact resumption. A NaN or Inf loss or gradient stops the run with a message; the last good
+ * checkpoint stays as it was.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Rng } from '@gridcells/tensor';
+import { Adam, SGD, clipGradNorm, globalNorm, valueAndGrad, type Optimizer } from '@gridcells/autograd';
+import { makeArena, type Arena } from './arena.js';
+import { generateTrajectories, INPUT_SIZE, type Trajectories } from './trajectory.js';
+import { cuevaLoss, drawNoise, initParams, meanError, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
+import { CheckpointError, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeAtomic } from './checkpoint.js';
+import type { RunConfig } from './config.js';
+
+export interface Progress {
+  step: number;
+  steps: number;
+  loss: number;
+  rmseCm: number;
+  evalErrorCm: number | null;
+  stepsPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface TrainOptions {
+  out: string;
+  resume?: boolean;
+  onProgress?: (p: Progress) => void;
+  /** Stop (as if killed) after this step; for tests of resumption. */
+  stopAfter?: number;
+}
+
+export interface TrainResult {
+  step: number;
+  evalErrorCm: number;
+  centreErrorCm: number;
+  backend: string;
+  seconds: number;
+  params: CuevaParams;
+}
+
+/** The run folder cannot be used as asked (it holds another run, say). */
+export class RunFolderError extends Error {
+  override name = 'RunFolderError';
+}
+
+/** The loss or gradient became NaN or Inf. */
+export class TrainingError extends Error {
+  override name = 'TrainingError';
+}
+
+export interface MetricsLine {
+  step: number;
+  loss?: number;
+  mse?: number;
+  weight_cost?: number;
+  rate_cost?: number;
+  rmse_cm?: number;
+  grad_norm?: number;
+  lr?: number;
+  eval_error_cm?: number;
+  centre_error_cm?: number;
+  time_s: number;
+}
+
+/** The kernels that run the model. Only the reference path exists so far; 'auto' resolves to it. */
+export function resolveBackend(requested: RunConfig['backend']): string {
+  return requested === 'auto' ? 'reference' : requested;
+}
+
+export function modelConfig(cfg: RunConfig): CuevaModelConfig {
+  return { ...cfg.model, nInputs: INPUT_SIZE[cfg.encoding] };
+}
+
+export function configHash(cfg: RunConfig): string {
+  const { train, ...rest } = cfg;
+  // the number of steps may grow between runs (train longer); everything else must match
+  const { steps: _steps, ...trainRest } = train;
+  return createHash('sha256').update(JSON.stringify({ ...rest, train: trainRest })).digest('hex').slice(0, 16);
+}
+
+export function toBatch(tr: Trajectories, noise: Float32Array | null): Batch {
+  return { steps: tr.steps, batch: tr.batch, inputs: tr.inputs, targets: Float32Array.from(tr.positions.subarray(tr.batch * 2)), noise };
+}
+
+export function learningRate(cfg: RunConfig, step: number): number {
+  const { lr, steps, schedule } = cfg.train;
+  const f = Math.min(1, step / steps);
+  if (schedule.kind === 'exponential') return lr * Math.pow(schedule.final, f);
+  if (schedule.kind === 'cosine') return lr * (schedule.final + (1 - schedule.final) * 0.5 * (1 + Math.cos(Math.PI * f)));
+  return lr;
+}
+
+function makeOptimizer(cfg: RunConfig): Optimizer {
+  return cfg.train.optimizer === 'sgd' ? new SGD({ lr: cfg.train.lr, momentum: cfg.train.momentum }) : new Adam({ lr: cfg.train.lr });
+}
+
+/** The generators of a run, all derived from its seed. */
+export function runStreams(seed: number) {
+  const root = new Rng(seed);
+  return { init: root.split(), data: root.split(), evaluation: root.split() };
+}
+
+/** The held-out trials every evaluation of a run uses (regenerated from the seed, never trained on). */
+export function heldOut(cfg: RunConfig, arena: Arena): Batch {
+  const tr = generateTrajectories(arena, cfg.trajectory, cfg.train.evalBatch, cfg.train.timeSteps, cfg.encoding, runStreams(cfg.seed).evaluation);
+  return toBatch(tr, null);
+}
+
+/** Mean position error (cm) of the network on a batch, and of always answering the arena's centre. */
+export function evaluate(model: CuevaModelConfig, params: CuevaParams, data: Batch): { errorCm: number; centreCm: number } {
+  const r = rollout(model, params, data.inputs, data.steps, data.batch);
+  return { errorCm: 100 * meanError(r.estimates, data.targets), centreCm: 100 * meanError(new Float32Array(data.targets.length), data.targets) };
+}
+
+function readMetrics(path: string): MetricsLine[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+export function train(cfg: RunConfig, opts: TrainOptions): TrainResult {
+  const t0 = Date.now();
+  const backend = resolveBackend(cfg.backend);
+  const arena = makeArena(cfg.arena);
+  const model = modelConfig(cfg);
+  const shapes = paramShapes(model);
+  const hash = configHash(cfg);
+  const metricsPath = join(opts.out, 'metrics.jsonl');
+  const streams = runStreams(cfg.seed);
+  let params = initParams(model, streams.init);
+  let dataRng = streams.data;
+  const optimizer = makeOptimizer(cfg);
+  let start = 0;
+
+  if (opts.resume) {
+    const dir = latestCheckpoint(opts.out);
+    if (!dir) throw new CheckpointError(`no checkpoint to resume in ${opts.out} (checkpoints/latest is missing)`);
+    const ck = loadCheckpoint(dir, shapes);
+    if (ck.state.configHash !== hash) {
+      throw new CheckpointError(`checkpoint ${dir}: it was written with another config (hash ${ck.state.configHash}, now ${hash}); only train.steps may change on resume`);
+    }
+    params = ck.params;
+    optimizer.loadState(ck.state.optimizer);
+    dataRng = Rng.fromState(ck.state.rng);
+    start = ck.state.step;
+    // forget metrics written after the checkpoint: the resumed run writes them again, identically
+    const kept = readMetrics(metricsPath).filter((m) => m.step <= start);
+    writeAtomic(metricsPath, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+  } else {
+    if (existsSync(join(opts.out, 'checkpoints')) || existsSync(metricsPath)) {
+      throw new RunFolderError(`${opts.out} already holds a run; use --resume to continue it, or choose another --out`);
+    }
+    mkdirSync(opts.out, { recursive: true });
+    writeAtomic(join(opts.out, 'config.json'), JSON.stringify({ ...cfg, resolved: { backend, configHash: hash, machine: `${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`, node: process.version, started: new Date().toISOString() } }, null, 2) + '\n');
+    writeFileSync(metricsPath, '');
+  }
+
+  const evalBatch = heldOut(cfg, arena);
+  const log = (m: MetricsLine) => appendFileSync(metricsPath, JSON.stringify(m) + '\n');
+  let lastEval: number | null = null;
+  let centre = NaN;
+  if (start === 0) {
+    const e = evaluate(model, params, evalBatch);
+    [lastEval, centre] = [e.errorCm, e.centreCm];
+    log({ step: 0, eval_error_cm: e.errorCm, centre_error_cm: e.centreCm, time_s: (Date.now() - t0) / 1000 });
+  }
+  const list = paramList(params);
+  const lossAndGrad = valueAndGrad(
+    (wRec, wIn, b, wOut, data: Batch) => {
+      const parts = cuevaLoss(model, wRec, wIn, b, wOut, data);
+      lossParts = parts;
+      return parts.total;
+    },
+    [0, 1, 2, 3],
+  );
+  let lossParts: ReturnType<typeof cuevaLoss> | null = null;
+  const end = Math.min(cfg.train.steps, opts.stopAfter ?? Infinity);
+  const tStart = Date.now();
+  for (let step = start + 1; step <= end; step++) {
+    const tr = generateTrajectories(arena, cfg.trajectory, cfg.train.batch, cfg.train.timeSteps, cfg.encoding, dataRng);
+    const noise = drawNoise(dataRng, cfg.train.timeSteps, cfg.train.batch, model.hidden, model.noiseStd);
+    const { value, grads } = lossAndGrad(...list, toBatch(tr, noise));
+    const norm = globalNorm(grads);
+    if (!Number.isFinite(value) || !Number.isFinite(norm)) {
+      const last = latestCheckpoint(opts.out);
+      throw new TrainingError(
+        `step ${step}: the ${Number.isFinite(value) ? 'gradient' : 'loss'} is ${Number.isFinite(value) ? norm : value}; training stopped. ` +
+          (last ? `The last good checkpoint is ${last}.` : 'No checkpoint was written yet.') + ' Try a lower train.lr or a gradient clip.',
+      );
+    }
+    optimizer.lr = learningRate(cfg, step - 1);
+    optimizer.step(list, cfg.train.clip ? clipGradNorm(grads, cfg.train.clip).grads : grads);
+    const p = lossParts!;
+    const line: MetricsLine = {
+      step, loss: value, mse: p.mse.item(), weight_cost: p.weightCost.item(), rate_cost: p.rateCost.item(),
+      rmse_cm: 100 * Math.sqrt(2 * p.mse.item()), grad_norm: norm, lr: optimizer.lr, time_s: (Date.now() - t0) / 1000,
+    };
+    if (step % cfg.train.evalEvery === 0 || step === cfg.train.steps) {
+      const e = evaluate(model, params, evalBatch);
+      [lastEval, centre] = [e.errorCm, e.centreCm];
+      line.eval_error_cm = e.errorCm;
+    }
+    log(line);
+    if (step % cfg.train.checkpointEvery === 0 || step === cfg.train.steps) {
+      saveCheckpoint(opts.out, params, { step, optimizer: optimizer.state(), rng: dataRng.state(), configHash: hash });
+    }
+    const rate = (step - start) / ((Date.now() - tStart) / 1000);
+    opts.onProgress?.({ step, steps: cfg.train.steps, loss: value, rmseCm: line.rmse_cm!, evalErrorCm: lastEval, stepsPerSecond: rate, etaSeconds: (cfg.train.steps - step) / rate });
+  }
+  if (lastEval === null || Number.isNaN(centre)) {
+    const e = evaluate(model, params, evalBatch);
+    [lastEval, centre] = [e.errorCm, e.centreCm];
+  }
+  return { step: end, evalErrorCm: lastEval, centreErrorCm: centre, backend, seconds: (Date.now() - t0) / 1000, params };
+}
