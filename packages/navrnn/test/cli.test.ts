@@ -1,0 +1,79 @@
+/**
+ * The `gridcells` CLI: help for every command, one-line errors with a non-zero exit for bad input,
+ * nothing overwritten, and train -> eval on a small run. Runs the built CLI (npm test builds it).
+ */
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+const dir = () => mkdtempSync(join(tmpdir(), 'gridcells-cli-'));
+
+function oneLineError(r: ReturnType<typeof run>, pattern: RegExp): void {
+  expect(r.status).not.toBe(0);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('gridcells: training'));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('gridcells CLI', () => {
+  it('prints help for the program and each command', () => {
+    for (const args of [['--help'], ['train', '--help'], ['eval', '--help']]) {
+      const r = run(...args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Usage: gridcells/);
+    }
+  });
+
+  it('trains a small run, then evaluates its checkpoint on fresh trajectories', () => {
+    const out = join(dir(), 'run');
+    const cfg = join(dir(), 'small.json');
+    writeFileSync(cfg, JSON.stringify({ model: { hidden: 8 }, train: { steps: 6, batch: 4, timeSteps: 10, evalEvery: 3, checkpointEvery: 3, evalBatch: 8 } }));
+    const t = run('train', '--config', cfg, '--out', out, '--seed', '4');
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/step 6: held-out position error [\d.]+ cm \(always answering the centre: [\d.]+ cm\); [\d.]+ s on the reference backend/);
+    expect(t.stderr).toMatch(/step 6\/6 .* steps\/s/); // plain progress lines when not on a terminal
+    const e = run('eval', out, '--trials', '16', '--time-steps', '40');
+    expect(e.status, e.stderr).toBe(0);
+    const res = JSON.parse(e.stdout);
+    expect(res).toMatchObject({ step: 6, trials: 16, time_steps: 40, backend: 'reference' });
+    expect(res.error_cm).toBeGreaterThan(0);
+    const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(saved.seed).toBe(4);
+    expect(saved.resolved.backend).toBe('reference');
+  });
+
+  it('an unknown preset: one-line error, exit 2', () => {
+    oneLineError(run('train', '--preset', 'cueva-moon', '--out', join(dir(), 'x')), /unknown preset 'cueva-moon' \(have: cueva-square, cueva-triangle, cueva-hexagon, quick\)/);
+  });
+
+  it('a negative batch size in a config file names the field and the range', () => {
+    const cfg = join(dir(), 'bad.json');
+    writeFileSync(cfg, JSON.stringify({ train: { batch: -8 } }));
+    oneLineError(run('train', '--config', cfg, '--out', join(dir(), 'x')), /invalid config: train\.batch: must be >= 1 \(got -8\)/);
+  });
+
+  it('an unknown field is refused, not ignored', () => {
+    const cfg = join(dir(), 'typo.json');
+    writeFileSync(cfg, JSON.stringify({ modle: { hidden: 8 } }));
+    oneLineError(run('train', '--config', cfg, '--out', join(dir(), 'x')), /invalid config: .*modle/);
+  });
+
+  it('a corrupted or missing checkpoint: one-line error, exit 2, the run folder unchanged', () => {
+    const out = join(dir(), 'run');
+    const cfg = join(dir(), 'small.json');
+    writeFileSync(cfg, JSON.stringify({ model: { hidden: 8 }, train: { steps: 3, batch: 2, timeSteps: 5, checkpointEvery: 3, evalBatch: 4 } }));
+    expect(run('train', '--config', cfg, '--out', out).status).toBe(0);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
+    writeFileSync(join(out, 'checkpoints', 'step-00000003', 'state.json'), '{"step": 3,');
+    oneLineError(run('train', '--out', out, '--resume', '--steps', '6'), /checkpoint .*state\.json: not valid JSON/);
+    oneLineError(run('eval', out), /state\.json: not valid JSON/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
+    oneLineError(run('eval', join(dir(), 'nothing')), /the run config .*config\.json does not exist/);
+    oneLineError(run('train', '--out', out, '--config', cfg), /already holds a run; use --resume/);
+  });
+});
