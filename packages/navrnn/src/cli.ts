@@ -12,12 +12,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, PRESETS, mergeConfig, parseConfig, presetConfig, type RunConfig } from './config.js';
 import { CheckpointError, latestCheckpoint, loadCheckpoint } from './checkpoint.js';
-import { RunFolderError, TrainingError, evaluate, modelConfig, resolveBackend, toBatch, train } from './train.js';
+import { RunFolderError, TrainingError, evaluate, kernelsOf, modelConfig, resolveBackend, toBatch, train } from './train.js';
 import { makeArena } from './arena.js';
 import { generateTrajectories } from './trajectory.js';
 import { paramShapes } from './model.js';
 import { progressReporter } from './progress.js';
-import { Rng } from '@gridcells/tensor';
+import { Rng, setBackend } from '@gridcells/tensor';
 
 class UsageError extends Error {}
 
@@ -103,9 +103,11 @@ export function program(): Command {
       const trials = intOption(o.trials, '--trials');
       if (trials < 1 || T < 1) throw new UsageError('--trials and --time-steps must be >= 1');
       const tr = generateTrajectories(makeArena(cfg.arena), cfg.trajectory, trials, T, cfg.encoding, new Rng(intOption(o.seed, '--seed')));
+      const backend = resolveBackend(cfg.backend);
+      setBackend(kernelsOf(backend));
       const e = evaluate(model, params, toBatch(tr, null));
       process.stdout.write(
-        JSON.stringify({ checkpoint: dir, step: state.step, trials, time_steps: T, error_cm: e.errorCm, centre_error_cm: e.centreCm, backend: resolveBackend(cfg.backend) }) + '\n',
+        JSON.stringify({ checkpoint: dir, step: state.step, trials, time_steps: T, error_cm: e.errorCm, centre_error_cm: e.centreCm, backend }) + '\n',
       );
     });
   return cmd;

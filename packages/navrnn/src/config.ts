@@ -41,8 +41,14 @@ export const configSchema = z.strictObject({
   /** Name of the preset this config came from, if any (informational). */
   preset: z.string().optional(),
   seed: int(0, 2 ** 31 - 1).default(0),
-  /** Which kernels run the model: 'reference' (plain TypeScript), or 'auto' (the fastest available). */
-  backend: z.enum(['auto', 'reference']).default('auto'),
+  /**
+   * Which kernels compute the loss and its gradient:
+   * - 'wasm': the fused BPTT (bptt.ts) with WebAssembly SIMD matrix products (fastest CPU path);
+   * - 'js': the same fused BPTT with the plain TypeScript reference kernels;
+   * - 'autograd': the autograd tape through every step (the oracle; slow);
+   * - 'auto': 'wasm' where WebAssembly SIMD is available, else 'js'. The choice is always reported.
+   */
+  backend: z.enum(['auto', 'wasm', 'js', 'autograd']).default('auto'),
   arena: arenaSchema.default({ kind: 'square', side: 1 }),
   trajectory: trajectorySchema.default({ ...CUEVA_DEFAULTS }),
   /** Network inputs: the paper's speed and direction angle, speed with cos/sin of the heading, or velocity. */

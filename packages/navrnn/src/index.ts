@@ -5,3 +5,4 @@ export * from './config.js';
 export * from './checkpoint.js';
 export * from './train.js';
 export { formatProgress, progressReporter } from './progress.js';
+export * from "./bptt.js";

@@ -8,10 +8,11 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '@gridcells/tensor';
+import { Rng, WasmBackend, getBackend, referenceBackend, setBackend, type Backend, type Tensor } from '@gridcells/tensor';
 import { Adam, SGD, clipGradNorm, globalNorm, valueAndGrad, type Optimizer } from '@gridcells/autograd';
 import { makeArena, type Arena } from './arena.js';
 import { generateTrajectories, INPUT_SIZE, type Trajectories } from './trajectory.js';
+import { cuevaLossAndGrad } from './bptt.js';
 import { cuevaLoss, drawNoise, initParams, meanError, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 import { CheckpointError, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeAtomic } from './checkpoint.js';
 import type { RunConfig } from './config.js';
@@ -38,7 +39,7 @@ export interface TrainResult {
   step: number;
   evalErrorCm: number;
   centreErrorCm: number;
-  backend: string;
+  backend: ResolvedBackend;
   seconds: number;
   params: CuevaParams;
 }
@@ -67,9 +68,36 @@ export interface MetricsLine {
   time_s: number;
 }
 
-/** The kernels that run the model. Only the reference path exists so far; 'auto' resolves to it. */
-export function resolveBackend(requested: RunConfig['backend']): string {
-  return requested === 'auto' ? 'reference' : requested;
+export type ResolvedBackend = 'wasm' | 'js' | 'autograd';
+
+let wasm: WasmBackend | null | undefined;
+function wasmBackend(): WasmBackend | null {
+  if (wasm === undefined) wasm = WasmBackend.create();
+  return wasm;
+}
+
+/** The backend a run uses: 'auto' picks WebAssembly SIMD when this engine has it, else plain TypeScript. */
+export function resolveBackend(requested: RunConfig['backend']): ResolvedBackend {
+  if (requested === 'wasm' && !wasmBackend()) throw new RunFolderError('backend wasm: this JavaScript engine has no WebAssembly SIMD; use --backend js');
+  if (requested === 'auto') return wasmBackend() ? 'wasm' : 'js';
+  return requested;
+}
+
+/**
+ * The loss and gradient of one batch on a resolved backend: the fused BPTT (wasm or js kernels)
+ * or the autograd tape.
+ */
+export function lossAndGradient(backend: ResolvedBackend, model: CuevaModelConfig, params: CuevaParams, data: Batch): { loss: number; mse: number; weightCost: number; rateCost: number; grads: Tensor[] } {
+  if (backend === 'autograd') {
+    let parts: ReturnType<typeof cuevaLoss> | null = null;
+    const { value, grads } = valueAndGrad((wRec, wIn, b, wOut) => {
+      parts = cuevaLoss(model, wRec, wIn, b, wOut, data);
+      return parts.total;
+    }, [0, 1, 2, 3])(params.wRec, params.wIn, params.b, params.wOut);
+    const p = parts!;
+    return { loss: value, mse: p.mse.item(), weightCost: p.weightCost.item(), rateCost: p.rateCost.item(), grads };
+  }
+  return cuevaLossAndGrad(model, params, data, kernelsOf(backend));
 }
 
 export function modelConfig(cfg: RunConfig): CuevaModelConfig {
@@ -122,9 +150,24 @@ function readMetrics(path: string): MetricsLine[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 }
 
+/** The tensor-level kernels that go with a resolved backend (used by evaluation rollouts too). */
+export function kernelsOf(backend: ResolvedBackend): Backend {
+  return backend === 'wasm' ? wasmBackend()! : referenceBackend;
+}
+
 export function train(cfg: RunConfig, opts: TrainOptions): TrainResult {
-  const t0 = Date.now();
   const backend = resolveBackend(cfg.backend);
+  const previous = getBackend();
+  setBackend(kernelsOf(backend));
+  try {
+    return trainOn(backend, cfg, opts);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions): TrainResult {
+  const t0 = Date.now();
   const arena = makeArena(cfg.arena);
   const model = modelConfig(cfg);
   const shapes = paramShapes(model);
@@ -169,21 +212,12 @@ export function train(cfg: RunConfig, opts: TrainOptions): TrainResult {
     log({ step: 0, eval_error_cm: e.errorCm, centre_error_cm: e.centreCm, time_s: (Date.now() - t0) / 1000 });
   }
   const list = paramList(params);
-  const lossAndGrad = valueAndGrad(
-    (wRec, wIn, b, wOut, data: Batch) => {
-      const parts = cuevaLoss(model, wRec, wIn, b, wOut, data);
-      lossParts = parts;
-      return parts.total;
-    },
-    [0, 1, 2, 3],
-  );
-  let lossParts: ReturnType<typeof cuevaLoss> | null = null;
   const end = Math.min(cfg.train.steps, opts.stopAfter ?? Infinity);
   const tStart = Date.now();
   for (let step = start + 1; step <= end; step++) {
     const tr = generateTrajectories(arena, cfg.trajectory, cfg.train.batch, cfg.train.timeSteps, cfg.encoding, dataRng);
     const noise = drawNoise(dataRng, cfg.train.timeSteps, cfg.train.batch, model.hidden, model.noiseStd);
-    const { value, grads } = lossAndGrad(...list, toBatch(tr, noise));
+    const { loss: value, mse, weightCost, rateCost, grads } = lossAndGradient(backend, model, params, toBatch(tr, noise));
     const norm = globalNorm(grads);
     if (!Number.isFinite(value) || !Number.isFinite(norm)) {
       const last = latestCheckpoint(opts.out);
@@ -194,10 +228,9 @@ export function train(cfg: RunConfig, opts: TrainOptions): TrainResult {
     }
     optimizer.lr = learningRate(cfg, step - 1);
     optimizer.step(list, cfg.train.clip ? clipGradNorm(grads, cfg.train.clip).grads : grads);
-    const p = lossParts!;
     const line: MetricsLine = {
-      step, loss: value, mse: p.mse.item(), weight_cost: p.weightCost.item(), rate_cost: p.rateCost.item(),
-      rmse_cm: 100 * Math.sqrt(2 * p.mse.item()), grad_norm: norm, lr: optimizer.lr, time_s: (Date.now() - t0) / 1000,
+      step, loss: value, mse, weight_cost: weightCost, rate_cost: rateCost,
+      rmse_cm: 100 * Math.sqrt(2 * mse), grad_norm: norm, lr: optimizer.lr, time_s: (Date.now() - t0) / 1000,
     };
     if (step % cfg.train.evalEvery === 0 || step === cfg.train.steps) {
       const e = evaluate(model, params, evalBatch);

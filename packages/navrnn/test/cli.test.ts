@@ -35,16 +35,16 @@ describe('gridcells CLI', () => {
     writeFileSync(cfg, JSON.stringify({ model: { hidden: 8 }, train: { steps: 6, batch: 4, timeSteps: 10, evalEvery: 3, checkpointEvery: 3, evalBatch: 8 } }));
     const t = run('train', '--config', cfg, '--out', out, '--seed', '4');
     expect(t.status, t.stderr).toBe(0);
-    expect(t.stdout).toMatch(/step 6: held-out position error [\d.]+ cm \(always answering the centre: [\d.]+ cm\); [\d.]+ s on the reference backend/);
+    expect(t.stdout).toMatch(/step 6: held-out position error [\d.]+ cm \(always answering the centre: [\d.]+ cm\); [\d.]+ s on the (wasm|js) backend/);
     expect(t.stderr).toMatch(/step 6\/6 .* steps\/s/); // plain progress lines when not on a terminal
     const e = run('eval', out, '--trials', '16', '--time-steps', '40');
     expect(e.status, e.stderr).toBe(0);
     const res = JSON.parse(e.stdout);
-    expect(res).toMatchObject({ step: 6, trials: 16, time_steps: 40, backend: 'reference' });
+    expect(res).toMatchObject({ step: 6, trials: 16, time_steps: 40, backend: 'wasm' });
     expect(res.error_cm).toBeGreaterThan(0);
     const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(saved.seed).toBe(4);
-    expect(saved.resolved.backend).toBe('reference');
+    expect(saved.resolved.backend).toBe('wasm');
   });
 
   it('an unknown preset: one-line error, exit 2', () => {

@@ -18,6 +18,16 @@ export interface Backend {
     batch: number, m: number, k: number, n: number,
     aStride: number, bStride: number,
   ): void;
+  /**
+   * Accumulating product with the first operand transposed: out (m x n) += A^T B, where A is
+   * stored k x m and B is k x n. This is a weight gradient sum_p a_p^T b_p, taken without a copy.
+   */
+  matmulTransA(a: Data, b: Data, out: Data, m: number, k: number, n: number): void;
+  /**
+   * Optional: n floats of backend-owned memory that `matmul` and `matmulTransA` use in place
+   * (no copies). Views stay valid until the next `workspace` call.
+   */
+  workspace?(n: number): Float32Array;
 }
 
 /** Reference matmul: i-k-j loop order so the inner loop streams rows of B and out. */
@@ -36,6 +46,16 @@ export const referenceBackend: Backend = {
           const brow = bo + p * n;
           for (let j = 0; j < n; j++) out[orow + j] += aip * b[brow + j];
         }
+      }
+    }
+  },
+  matmulTransA(a, b, out, m, k, n) {
+    for (let p = 0; p < k; p++) {
+      for (let i = 0; i < m; i++) {
+        const api = a[p * m + i];
+        const orow = i * n;
+        const brow = p * n;
+        for (let j = 0; j < n; j++) out[orow + j] += api * b[brow + j];
       }
     }
   },

@@ -5,3 +5,4 @@ export { Rng, type RngState } from './random.js';
 export { zeros, ones, full, scalar, tensor, arange, eye, uniform, normal, orthogonal } from './create.js';
 export { type Backend, referenceBackend, setBackend, getBackend } from './backend.js';
 export * from './ops.js';
+export { WasmBackend } from './wasm-backend.js';

@@ -1,0 +1,80 @@
+/**
+ * The fused BPTT (hand-written backpropagation through time) gives the same loss and gradients as
+ * the autograd tape, which checkGrads ties to finite differences: exactly (to rounding) in float64
+ * on random sizes, and to float32 precision on the WebAssembly and plain-TypeScript kernels.
+ */
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { Rng, WasmBackend, normal, referenceBackend, type Tensor } from '@gridcells/tensor';
+import { valueAndGrad } from '@gridcells/autograd';
+import {
+  cuevaLoss, cuevaLossAndGrad, fastTanh, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch,
+  type CuevaModelConfig, type Encoding,
+} from '@gridcells/navrnn';
+
+function setup(N: number, T: number, B: number, seed: number, dtype: 'float32' | 'float64', encoding: Encoding = 'speed-direction') {
+  const nIn = encoding === 'speed-cos-sin' ? 3 : 2;
+  const cfg: CuevaModelConfig = { hidden: N, nInputs: nIn, alpha: 0.1, noiseStd: 0.1, lambdaWeights: 0.01, lambdaRates: 0.05, init: 'orthogonal', initGain: 1 };
+  const rng = new Rng(seed);
+  const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, B, T, encoding, rng);
+  const data = toBatch(tr, drawNoise(rng, T, B, N, cfg.noiseStd));
+  const p = initParams(cfg, rng, dtype);
+  p.b = normal(rng, [N], 0, 0.3, dtype);
+  p.wOut = normal(rng, [N, 2], 0, 0.3, dtype);
+  const tape = valueAndGrad((a, b, c, d) => cuevaLoss(cfg, a, b, c, d, data, dtype).total, [0, 1, 2, 3])(p.wRec, p.wIn, p.b, p.wOut);
+  return { cfg, data, p, tape };
+}
+
+function worstRel(got: Tensor[], want: Tensor[]): number {
+  let worst = 0;
+  got.forEach((g, i) => {
+    const w = want[i].data;
+    let scale = 0;
+    for (const v of w) scale = Math.max(scale, Math.abs(v));
+    g.data.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - w[k]) / Math.max(scale, 1e-12))));
+  });
+  return worst;
+}
+
+describe('fused BPTT against the autograd tape', () => {
+  it('float64, random N, T, batch and encodings: loss and every gradient to 1e-10', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 1, max: 5 }), fc.nat(),
+      fc.constantFrom<Encoding>('speed-direction', 'speed-cos-sin', 'velocity'), (N, T, B, seed, enc) => {
+        const { cfg, data, p, tape } = setup(N, T, B, seed, 'float64', enc);
+        const fused = cuevaLossAndGrad(cfg, p, data, referenceBackend);
+        expect(Math.abs(fused.loss - tape.value) / Math.abs(tape.value)).toBeLessThan(1e-10);
+        expect(worstRel(fused.grads, tape.grads)).toBeLessThan(1e-10);
+      }), { numRuns: 30 });
+  });
+
+  it('float32 on the wasm and js kernels: within 1e-4 of the tape (N 40, T 60, batch 16)', () => {
+    const { cfg, data, p, tape } = setup(40, 60, 16, 3, 'float32');
+    for (const backend of [WasmBackend.create()!, referenceBackend]) {
+      const fused = cuevaLossAndGrad(cfg, p, data, backend);
+      expect(Math.abs(fused.loss - tape.value) / tape.value, backend.name).toBeLessThan(1e-5);
+      expect(worstRel(fused.grads, tape.grads), backend.name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('is deterministic: the same inputs give bit-identical gradients on the same backend', () => {
+    const { cfg, data, p } = setup(20, 30, 8, 9, 'float32');
+    const w = WasmBackend.create()!;
+    const a = cuevaLossAndGrad(cfg, p, data, w);
+    const b = cuevaLossAndGrad(cfg, p, data, w);
+    expect(a.loss).toBe(b.loss);
+    a.grads.forEach((g, i) => expect(Array.from(g.data)).toEqual(Array.from(b.grads[i].data)));
+  });
+});
+
+describe('fastTanh', () => {
+  it('is within 3e-7 relative of Math.tanh after rounding to float32, over [-20, 20]', () => {
+    let worst = 0;
+    for (let x = -20; x <= 20; x += 1e-4) {
+      const want = Math.fround(Math.tanh(x));
+      const got = Math.fround(fastTanh(x));
+      if (want !== 0) worst = Math.max(worst, Math.abs(got - want) / Math.abs(want));
+    }
+    expect(worst).toBeLessThan(3e-7);
+    expect(fastTanh(0)).toBe(0);
+  });
+});

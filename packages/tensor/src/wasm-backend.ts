@@ -1,0 +1,103 @@
+/**
+ * A CPU backend on WebAssembly SIMD (f32x4): the matrix product with register blocking
+ * (wasm/sgemm.wat). float64 products fall back to the reference kernel.
+ *
+ * Buffers are exchanged through the module's linear memory. Arrays that already live there (views
+ * from `workspace()`) are used in place; others are copied in and out. `workspace(n)` hands out
+ * one region of n floats at the start of memory for a caller that wants to keep its working set
+ * there (the fused BPTT does); the views stay valid until memory next grows, which only a
+ * `workspace` call or a matmul on arrays outside memory can cause.
+ */
+import type { Backend } from './backend.js';
+import { referenceBackend } from './backend.js';
+import type { Data } from './tensor.js';
+import { sgemmWasm } from './wasm/sgemm.wasm.js';
+
+type Kernel = (a: number, b: number, c: number, m: number, k: number, n: number) => void;
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm-simd';
+  private readonly memory: WebAssembly.Memory;
+  private readonly sgemm: Kernel;
+  private readonly sgemmTnAcc: Kernel;
+  /** Floats reserved by `workspace` at the start of memory. */
+  private reserved = 0;
+
+  private constructor(instance: WebAssembly.Instance) {
+    this.memory = instance.exports.memory as WebAssembly.Memory;
+    this.sgemm = instance.exports.sgemm as Kernel;
+    this.sgemmTnAcc = instance.exports.sgemm_tn_acc as Kernel;
+  }
+
+  /** The backend, or null where this JavaScript engine has no WebAssembly SIMD. */
+  static create(): WasmBackend | null {
+    try {
+      const bytes = Uint8Array.from(atob(sgemmWasm), (c) => c.charCodeAt(0));
+      return new WasmBackend(new WebAssembly.Instance(new WebAssembly.Module(bytes)));
+    } catch {
+      return null;
+    }
+  }
+
+  private ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
+  }
+
+  /** n floats at the start of linear memory (zero-filled), for a caller's working set. */
+  workspace(n: number): Float32Array {
+    this.ensure(n * 4);
+    this.reserved = n;
+    const view = new Float32Array(this.memory.buffer, 0, n);
+    view.fill(0);
+    return view;
+  }
+
+  private inMemory(x: Data): boolean {
+    return x instanceof Float32Array && x.buffer === this.memory.buffer;
+  }
+
+  /**
+   * Places each array in linear memory (in place when it is already there, else copied into
+   * scratch space after the workspace), runs `body` with their byte offsets, and copies `out`
+   * back when it was not in memory.
+   */
+  private run(arrays: [Float32Array, number][], out: Float32Array, outLen: number, copyOutIn: boolean, body: (ptrs: number[]) => void): void {
+    let scratch = this.reserved * 4;
+    const all: [Float32Array, number][] = [...arrays, [out, outLen]];
+    const ptrs = all.map(([x, len]) => {
+      if (this.inMemory(x)) return x.byteOffset;
+      const at = scratch;
+      scratch += len * 4;
+      return at;
+    });
+    this.ensure(scratch);
+    const heap = new Float32Array(this.memory.buffer);
+    all.forEach(([x, len], i) => {
+      const isOut = i === all.length - 1;
+      if (!this.inMemory(x) && (!isOut || copyOutIn)) heap.set(x.subarray(0, len), ptrs[i] / 4);
+    });
+    body(ptrs);
+    if (!this.inMemory(out)) out.set(heap.subarray(ptrs[all.length - 1] / 4, ptrs[all.length - 1] / 4 + outLen));
+  }
+
+  matmul(a: Data, b: Data, out: Data, batch: number, m: number, k: number, n: number, aStride: number, bStride: number): void {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+      referenceBackend.matmul(a, b, out, batch, m, k, n, aStride, bStride);
+      return;
+    }
+    const aLen = aStride ? batch * aStride : m * k;
+    const bLen = bStride ? batch * bStride : k * n;
+    this.run([[a, aLen], [b, bLen]], out, batch * m * n, false, ([pa, pb, pc]) => {
+      for (let t = 0; t < batch; t++) this.sgemm(pa + t * aStride * 4, pb + t * bStride * 4, pc + t * m * n * 4, m, k, n);
+    });
+  }
+
+  matmulTransA(a: Data, b: Data, out: Data, m: number, k: number, n: number): void {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+      referenceBackend.matmulTransA(a, b, out, m, k, n);
+      return;
+    }
+    this.run([[a, k * m], [b, k * n]], out, m * n, true, ([pa, pb, pc]) => this.sgemmTnAcc(pa, pb, pc, m, k, n));
+  }
+}
