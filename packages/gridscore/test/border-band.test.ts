@@ -44,8 +44,8 @@ describe('border score on synthetic maps', () => {
       expect(borderScore(render(n, wallField(n, depth * n / 20))).score).toBeGreaterThan(0.5);
       expect(borderScore(render(n, placeField(n / 2, n / 2, n / 8))).score).toBeLessThan(0.5);
       expect(borderScore(render(n, hexGrid(n / 3, dir % 60))).score).toBeLessThan(0.5);
-      // a ramp: a "field" covering half the box along one wall must stay well below threshold
-      expect(borderScore(render(n, ramp(dir, n, 1 + (dir % 4)))).score).toBeLessThan(0.25);
+      // a ramp, linear to step-like: a "field" covering half the box must stay well below threshold
+      expect(borderScore(render(n, ramp(dir, n, 0.5 + (dir % 8)))).score).toBeLessThan(0.25);
     }), { numRuns: 20 });
   });
   it('works for a triangular arena: a field along one side scores high, a central field low', () => {
@@ -80,7 +80,7 @@ describe('band score', () => {
         expect(bandScore(render(n, hexGrid(frac * n, dir % 60))).score).toBeLessThan(0.5);
         expect(bandScore(render(n, wallField(n, 2))).score).toBeLessThan(0.5);
         expect(bandScore(render(n, placeField(n * frac + 2, n / 2, n / 8))).score).toBeLessThan(0.5);
-        expect(bandScore(render(n, ramp(dir, n, 1 + (dir % 4)))).score).toBeLessThan(0.5);
+        expect(bandScore(render(n, ramp(dir, n, 0.5 + (dir % 8)))).score).toBeLessThan(0.5);
       }), { numRuns: 20 });
   });
   it('separates the validation set: every band map above 0.5, every other family below', () => {

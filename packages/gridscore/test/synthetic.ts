@@ -38,11 +38,12 @@ export function wallField(n: number, depth: number): Field {
 }
 
 /**
- * A ramp along `direction` degrees across a box of side n: 1 + tanh(steepness (p/n - 1/2)), p the
- * position along the direction; nearly linear for small steepness, saturating for large. The
- * trivial solution of a Cartesian position readout through tanh units.
+ * A ramp along `direction` degrees across a box of side n: 1 + tanh(steepness p / n), p the
+ * position along the direction measured from the box's centre; nearly linear for small steepness,
+ * a step across the middle for large. The trivial solution of a Cartesian position readout
+ * through tanh units. (An off-centre sigmoid whose rise hugs a wall is a wall field, not a ramp.)
  */
 export function ramp(direction: number, n = 20, steepness = 1): Field {
   const a = (direction * Math.PI) / 180;
-  return (x, y) => 1 + Math.tanh(steepness * ((x * Math.cos(a) + y * Math.sin(a)) / n - 0.5));
+  return (x, y) => 1 + Math.tanh((steepness * ((x - n / 2) * Math.cos(a) + (y - n / 2) * Math.sin(a))) / n);
 }
