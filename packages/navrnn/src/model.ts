@@ -154,6 +154,6 @@ export function meanError(estimates: Float32Array, targets: Float32Array): numbe
 export function drawNoise(rng: Rng, steps: number, batch: number, hidden: number, std: number): Float32Array | null {
   if (std === 0) return null;
   const out = new Float32Array(steps * batch * hidden);
-  for (let k = 0; k < out.length; k++) out[k] = std * rng.normal();
+  rng.fillNormal(out, std);
   return out;
 }

@@ -125,6 +125,30 @@ describe('creation and randomness', () => {
     expect(Math.abs(m)).toBeLessThan(0.03);
     expect(Math.abs(v - 1)).toBeLessThan(0.04);
   });
+  it('fillNormal (ziggurat): mean 0, variance 1, normal tails, and a Kolmogorov-Smirnov distance below the 1% critical value', () => {
+    const x = new Float64Array(200000);
+    new Rng(11).fillNormal(x);
+    let m = 0, v = 0, tail = 0;
+    for (const z of x) { m += z; v += z * z; if (Math.abs(z) > 3) tail++; }
+    m /= x.length;
+    v = v / x.length - m * m;
+    expect(Math.abs(m)).toBeLessThan(0.01);
+    expect(Math.abs(v - 1)).toBeLessThan(0.01);
+    expect(Math.abs(tail / x.length - 0.0027)).toBeLessThan(0.0006);
+    // the normal CDF through erf (Abramowitz & Stegun 7.1.26, error < 1.5e-7)
+    const erf = (u: number) => {
+      const t = 1 / (1 + 0.3275911 * Math.abs(u));
+      const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-u * u);
+      return u >= 0 ? y : -y;
+    };
+    const s = Float64Array.from(x).sort();
+    let D = 0;
+    s.forEach((z, i) => {
+      const F = 0.5 * (1 + erf(z / Math.SQRT2));
+      D = Math.max(D, Math.abs(F - (i + 1) / s.length), Math.abs(F - i / s.length));
+    });
+    expect(D).toBeLessThan(1.63 / Math.sqrt(s.length));
+  });
   it('orthogonal(n) satisfies Q^T Q = I', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 30 }), fc.nat(), (n, seed) => {
       const q = T.orthogonal(new Rng(seed), n, 1, 'float64');
