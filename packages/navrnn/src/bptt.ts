@@ -58,28 +58,54 @@ function buffers<K extends string>(backend: Backend, float64: boolean, sizes: Re
   return out;
 }
 
-export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend = getBackend()): FusedResult {
+/** What every pass needs: the weights as flat arrays, sizes, buffers and the kernels. */
+interface Context {
+  cfg: CuevaModelConfig;
+  backend: Backend;
+  float64: boolean;
+  T: number;
+  B: number;
+  N: number;
+  nIn: number;
+  W: Data;
+  WT: Data;
+  Win: Data;
+  bias: Data;
+  Wout: Data;
+  /** U[t] = u_t for t = 0..T (u_0 = 0). */
+  U: Data;
+  pre: Data;
+  g: Data;
+  gNext: Data;
+  gW: Data;
+  inputs: Float32Array;
+}
+
+function context<K extends string>(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend, extra: Record<K, number>): Context & Record<K, Data> {
   const { steps: T, batch: B } = data;
   const N = cfg.hidden;
-  const nIn = cfg.nInputs;
-  const a = cfg.alpha;
-  const float64 = p.wRec.dtype === 'float64';
-  const tanh = float64 ? Math.tanh : fastTanh;
   const BN = B * N;
-  const buf = buffers(backend, float64, { W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N });
-  const { W, WT, U, pre, gW } = buf;
-  let { g, gNext } = buf;
-  W.set(p.wRec.data);
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) WT[j * N + i] = W[i * N + j];
-  const Win = p.wIn.data;
-  const bias = p.b.data;
-  const Wout = p.wOut.data;
-  const { inputs, targets, noise } = data;
+  const float64 = p.wRec.dtype === 'float64';
+  const buf = buffers(backend, float64, { W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N, ...extra } as Record<string, number>);
+  buf.W.set(p.wRec.data);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) buf.WT[j * N + i] = buf.W[i * N + j];
+  return {
+    ...(buf as Record<string, Data>),
+    cfg, backend, float64, T, B, N, nIn: cfg.nInputs,
+    Win: p.wIn.data, bias: p.b.data, Wout: p.wOut.data, inputs: data.inputs,
+  } as Context & Record<K, Data>;
+}
 
-  // ---- forward: keep every u_t (U[t] = u_t, U[0] = 0) and the readout errors
-  const x = allocate(p.wRec.dtype, BN);
-  const DY = allocate(p.wRec.dtype, T * B * 2);
-  let se = 0;
+/**
+ * The forward pass: fills U and returns the readout Y ([T][B][2]) and the sum of squared rates.
+ */
+function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates: number } {
+  const { T, B, N, nIn, W, Win, bias, Wout, U, pre, inputs, backend } = c;
+  const a = c.cfg.alpha;
+  const BN = B * N;
+  const tanh = c.float64 ? Math.tanh : fastTanh;
+  const x = c.float64 ? new Float64Array(BN) : new Float32Array(BN);
+  const Y = c.float64 ? new Float64Array(T * B * 2) : new Float32Array(T * B * 2);
   let sr = 0;
   for (let t = 1; t <= T; t++) {
     backend.matmul(U.subarray((t - 1) * BN, t * BN), W, pre, 1, B, N, N, 0, 0);
@@ -103,29 +129,30 @@ export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Ba
         y1 += u * Wout[j * 2 + 1];
       }
       const to = ((t - 1) * B + r) * 2;
-      const e0 = y0 - targets[to];
-      const e1 = y1 - targets[to + 1];
-      se += e0 * e0 + e1 * e1;
-      DY[to] = e0 / (T * B);
-      DY[to + 1] = e1 / (T * B);
+      Y[to] = y0;
+      Y[to + 1] = y1;
     }
   }
-  let wIn2 = 0;
-  for (const v of Win) wIn2 += v * v;
-  let wOut2 = 0;
-  for (const v of Wout) wOut2 += v * v;
-  const mse = se / (T * B * 2);
-  const rateCost = (cfg.lambdaRates * sr) / (T * BN);
-  const weightCost = cfg.lambdaWeights * (wIn2 / Win.length + wOut2 / Wout.length);
+  return { Y, sumSqRates: sr };
+}
 
-  // ---- backward through time, accumulating the weight gradients step by step
-  const dx = x.fill(0);
-  const rec = pre;
-  const gWin = allocate(p.wRec.dtype, nIn * N);
-  const gb = allocate(p.wRec.dtype, N);
-  const gWout = allocate(p.wRec.dtype, N * 2);
+/**
+ * Reverse mode through time for output cotangents: DY ([T][B][2], for the readout) and, for the
+ * rates, either `uScale` x DU[t] (when DU is given) or `uScale` x u_t (the metabolic cost's
+ * gradient). Returns [dW_rec, dW_in, db, dW_out].
+ */
+function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[] {
+  const { T, B, N, nIn, WT, Wout, U, inputs, backend, gW } = c;
+  const a = c.cfg.alpha;
+  const BN = B * N;
+  let { g, gNext } = c;
+  const alloc = (n: number) => (c.float64 ? new Float64Array(n) : new Float32Array(n));
+  const dx = alloc(BN);
+  const rec = c.pre;
+  const gWin = alloc(nIn * N);
+  const gb = alloc(N);
+  const gWout = alloc(N * 2);
   gW.fill(0);
-  const rateScale = (2 * cfg.lambdaRates) / (T * BN);
   for (let t = T; t >= 1; t--) {
     if (t < T) backend.matmul(gNext, WT, rec, 1, B, N, N, 0, 0);
     else rec.fill(0);
@@ -138,7 +165,7 @@ export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Ba
       const ro = r * N;
       for (let j = 0; j < N; j++) {
         const u = U[uo + ro + j];
-        const du = d0 * Wout[j * 2] + d1 * Wout[j * 2 + 1] + rateScale * u + rec[ro + j];
+        const du = d0 * Wout[j * 2] + d1 * Wout[j * 2 + 1] + uScale * (DU ? DU[uo + ro + j] : u) + rec[ro + j];
         const dxv = du * (1 - u * u) + (1 - a) * dx[ro + j];
         dx[ro + j] = dxv;
         const gv = a * dxv;
@@ -153,16 +180,111 @@ export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Ba
     if (t > 1) backend.matmulTransA(U.subarray((t - 1) * BN, t * BN), g, gW, N, B, N);
     [g, gNext] = [gNext, g];
   }
-  const cIn = (2 * cfg.lambdaWeights) / Win.length;
-  for (let k = 0; k < gWin.length; k++) gWin[k] += cIn * Win[k];
-  const cOut = (2 * cfg.lambdaWeights) / Wout.length;
-  for (let k = 0; k < gWout.length; k++) gWout[k] += cOut * Wout[k];
+  return [gW.slice(), gWin, gb, gWout];
+}
 
-  return {
-    loss: mse + weightCost + rateCost,
-    mse,
-    weightCost,
-    rateCost,
-    grads: [Tensor.fromData(gW.slice(), [N, N]), Tensor.fromData(gWin, [nIn, N]), Tensor.fromData(gb, [N]), Tensor.fromData(gWout, [N, 2])],
-  };
+/**
+ * Forward mode through time for a weight direction v = [dW_rec, dW_in, db, dW_out]: fills DU
+ * ([T+1][B][N], du_t = (1 - u_t^2) dx_t) and returns dY ([T][B][2]). Needs U from `forward`.
+ */
+function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
+  const { T, B, N, nIn, W, Wout, U, inputs, backend, dWrec, dU } = c;
+  const a = c.cfg.alpha;
+  const BN = B * N;
+  dWrec.set(v[0].data);
+  const dWin = v[1].data;
+  const db = v[2].data;
+  const dWout = v[3].data;
+  const alloc = (n: number) => (c.float64 ? new Float64Array(n) : new Float32Array(n));
+  const dx = alloc(BN);
+  const t1 = c.pre;
+  const t2 = c.g;
+  const dY = alloc(T * B * 2);
+  dU.fill(0, 0, BN);
+  for (let t = 1; t <= T; t++) {
+    backend.matmul(dU.subarray((t - 1) * BN, t * BN), W, t1, 1, B, N, N, 0, 0);
+    backend.matmul(U.subarray((t - 1) * BN, t * BN), dWrec, t2, 1, B, N, N, 0, 0);
+    const uo = t * BN;
+    for (let r = 0; r < B; r++) {
+      const io = ((t - 1) * B + r) * nIn;
+      const ro = r * N;
+      let y0 = 0;
+      let y1 = 0;
+      for (let j = 0; j < N; j++) {
+        let s = t1[ro + j] + t2[ro + j] + db[j];
+        for (let q = 0; q < nIn; q++) s += inputs[io + q] * dWin[q * N + j];
+        const dxv = (1 - a) * dx[ro + j] + a * s;
+        dx[ro + j] = dxv;
+        const u = U[uo + ro + j];
+        const du = (1 - u * u) * dxv;
+        dU[uo + ro + j] = du;
+        y0 += du * Wout[j * 2] + u * dWout[j * 2];
+        y1 += du * Wout[j * 2 + 1] + u * dWout[j * 2 + 1];
+      }
+      const to = ((t - 1) * B + r) * 2;
+      dY[to] = y0;
+      dY[to + 1] = y1;
+    }
+  }
+  return dY;
+}
+
+function tensors(cfg: CuevaModelConfig, grads: Data[]): Tensor[] {
+  const N = cfg.hidden;
+  return [Tensor.fromData(grads[0], [N, N]), Tensor.fromData(grads[1], [cfg.nInputs, N]), Tensor.fromData(grads[2], [N]), Tensor.fromData(grads[3], [N, 2])];
+}
+
+export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend = getBackend()): FusedResult {
+  const { steps: T, batch: B } = data;
+  const N = cfg.hidden;
+  const c = context(cfg, p, data, backend, {});
+  const { Y, sumSqRates } = forward(c, data.noise);
+  const DY = allocate(p.wRec.dtype, T * B * 2);
+  let se = 0;
+  for (let k = 0; k < Y.length; k++) {
+    const e = Y[k] - data.targets[k];
+    se += e * e;
+    DY[k] = e / (T * B);
+  }
+  const Win = p.wIn.data;
+  const Wout = p.wOut.data;
+  let wIn2 = 0;
+  for (const v of Win) wIn2 += v * v;
+  let wOut2 = 0;
+  for (const v of Wout) wOut2 += v * v;
+  const mse = se / (T * B * 2);
+  const rateCost = (cfg.lambdaRates * sumSqRates) / (T * B * N);
+  const weightCost = cfg.lambdaWeights * (wIn2 / Win.length + wOut2 / Wout.length);
+  const grads = backward(c, DY, null, (2 * cfg.lambdaRates) / (T * B * N));
+  const cIn = (2 * cfg.lambdaWeights) / Win.length;
+  for (let k = 0; k < grads[1].length; k++) grads[1][k] += cIn * Win[k];
+  const cOut = (2 * cfg.lambdaWeights) / Wout.length;
+  for (let k = 0; k < grads[3].length; k++) grads[3][k] += cOut * Wout[k];
+  return { loss: mse + weightCost + rateCost, mse, weightCost, rateCost, grads: tensors(cfg, grads) };
+}
+
+/**
+ * The Gauss-Newton product G v of the CuevaRNN loss (Martens & Sutskever 2011): the readout's
+ * squared error and the metabolic cost are least-squares terms in the outputs (y_t, u_t), the
+ * weight cost is quadratic in the weights, so
+ *   G v = J_y^T (dy / (T B)) + J_u^T ((2 lr + structural) du / (T B N)) + 2 lw v_{in,out} / size
+ * with (dy, du) = J v from one forward-mode pass and J^T from one reverse-mode pass.
+ * `structural` is lambda x mu of structural damping (a penalty on changes of the hidden states).
+ * Noise is left out: curvature is taken on the noiseless network.
+ */
+export function cuevaGaussNewton(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, v: Tensor[], structural = 0, backend: Backend = getBackend()): Tensor[] {
+  const { steps: T, batch: B } = data;
+  const N = cfg.hidden;
+  const c = context(cfg, p, data, backend, { dWrec: N * N, dU: (T + 1) * B * N });
+  forward(c, null);
+  const dY = tangent(c, v);
+  for (let k = 0; k < dY.length; k++) dY[k] /= T * B;
+  const grads = backward(c, dY, c.dU, (2 * cfg.lambdaRates + structural) / (T * B * N));
+  const Win = p.wIn.data;
+  const Wout = p.wOut.data;
+  const cIn = (2 * cfg.lambdaWeights) / Win.length;
+  for (let k = 0; k < grads[1].length; k++) grads[1][k] += cIn * v[1].data[k];
+  const cOut = (2 * cfg.lambdaWeights) / Wout.length;
+  for (let k = 0; k < grads[3].length; k++) grads[3][k] += cOut * v[3].data[k];
+  return tensors(cfg, grads);
 }

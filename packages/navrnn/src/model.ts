@@ -157,3 +157,24 @@ export function drawNoise(rng: Rng, steps: number, batch: number, hidden: number
   rng.fillNormal(out, std);
   return out;
 }
+
+/**
+ * The network's outputs through the autograd tape, without noise: every readout y_t ([T B, 2])
+ * and every rate vector u_t ([T B, N]). The Gauss-Newton reference builds on these.
+ */
+export function cuevaOutputs(
+  cfg: CuevaModelConfig, wRec: Value, wIn: Value, b: Value, wOut: Value, data: Batch, dtype: DType = 'float32',
+): { y: Var; u: Var } {
+  const { steps: T, batch: B } = data;
+  let x: Value = zeros([B, cfg.hidden], dtype);
+  const ys: Var[] = [];
+  const us: Var[] = [];
+  for (let t = 0; t < T; t++) {
+    const drive = ag.add(ag.add(ag.matmul(ag.tanh(x), wRec), ag.matmul(cast(stepSlice(data.inputs, t, B, cfg.nInputs), dtype), wIn)), b);
+    x = ag.add(ag.mul(x, 1 - cfg.alpha), ag.mul(drive, cfg.alpha));
+    const u = ag.tanh(x);
+    us.push(u);
+    ys.push(ag.matmul(u, wOut));
+  }
+  return { y: ag.concat(ys, 0), u: ag.concat(us, 0) };
+}

@@ -5,10 +5,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { Rng, WasmBackend, normal, referenceBackend, type Tensor } from '@gridcells/tensor';
-import { valueAndGrad } from '@gridcells/autograd';
+import { Rng, Tensor, WasmBackend, normal, referenceBackend, zeros } from '@gridcells/tensor';
+import { valueAndGrad, leastSquaresSystem, flatten, type Var } from '@gridcells/autograd';
 import {
-  cuevaLoss, cuevaLossAndGrad, fastTanh, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch,
+  cuevaLoss, cuevaLossAndGrad, cuevaGaussNewton, cuevaOutputs, fastTanh, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch,
   type CuevaModelConfig, type Encoding,
 } from '@gridcells/navrnn';
 
@@ -76,5 +76,31 @@ describe('fastTanh', () => {
     }
     expect(worst).toBeLessThan(3e-7);
     expect(fastTanh(0)).toBe(0);
+  });
+});
+
+describe('fused Gauss-Newton product', () => {
+  it('equals the generic JVP/VJP Gauss-Newton product of the same least-squares terms (float64, with structural damping)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 4 }), fc.nat(), fc.double({ min: 0, max: 2, noNaN: true }),
+      (N, T, B, seed, structural) => {
+        const { cfg, data, p } = setup(N, T, B, seed, 'float64');
+        const M = T * B;
+        const sys = leastSquaresSystem({
+          shapes: [[N, N], [2, N], [N], [N, 2]],
+          terms: [
+            { outputs: (a: Var, b: Var, c: Var, d: Var) => cuevaOutputs(cfg, a, b, c, d, data, 'float64').y, targets: Tensor.fromData(Float64Array.from(data.targets), [M, 2]), weights: 1 / (M * 2) },
+            { outputs: (a: Var, b: Var, c: Var, d: Var) => cuevaOutputs(cfg, a, b, c, d, data, 'float64').u, targets: zeros([M, N], 'float64'), weights: cfg.lambdaRates / (M * N) },
+          ],
+          structural: { outputs: (a: Var, b: Var, c: Var, d: Var) => cuevaOutputs(cfg, a, b, c, d, data, 'float64').u, targets: zeros([M, N], 'float64'), weights: 1 / (M * N) },
+          l2: [0, cfg.lambdaWeights / (2 * N), 0, cfg.lambdaWeights / (2 * N)],
+        });
+        const rng = new Rng(seed + 1);
+        const v = [normal(rng, [N, N], 0, 1, 'float64'), normal(rng, [2, N], 0, 1, 'float64'), normal(rng, [N], 0, 1, 'float64'), normal(rng, [N, 2], 0, 1, 'float64')];
+        const want = sys.curvatureProduct(flatten([p.wRec, p.wIn, p.b, p.wOut]), flatten(v), structural);
+        const got = flatten(cuevaGaussNewton(cfg, p, data, v, structural, referenceBackend));
+        let num = 0, den = 0;
+        want.forEach((w, i) => { num = Math.max(num, Math.abs(got[i] - w)); den = Math.max(den, Math.abs(w)); });
+        expect(num / den).toBeLessThan(1e-9);
+      }), { numRuns: 20 });
   });
 });
