@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor, type RngState } from '@gridcells/tensor';
-import type { OptimizerState } from '@gridcells/autograd';
+import type { HessianFreeState, OptimizerState } from '@gridcells/autograd';
 import { encodeNpy, parseNpy } from '@gridcells/gridscore';
 import { PARAM_NAMES, type CuevaParams, type ParamName } from './model.js';
 
@@ -20,7 +20,7 @@ export const PARAM_FILES: Record<ParamName, string> = { wRec: 'W_rec.npy', wIn: 
 
 export interface CheckpointState {
   step: number;
-  optimizer: OptimizerState;
+  optimizer: OptimizerState | HessianFreeState;
   rng: RngState;
   /** Hash of the config the run was started with: a resume with another config is refused. */
   configHash: string;

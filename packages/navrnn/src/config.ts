@@ -72,7 +72,19 @@ export const configSchema = z.strictObject({
     batch: int(1, 100_000).default(64),
     /** Time steps per trial (the paper: 500). */
     timeSteps: int(1, 100_000).default(500),
-    optimizer: z.enum(['adam', 'sgd']).default('adam'),
+    /** 'adam' (default), 'sgd' (with momentum), or 'hf': Hessian-free (Martens & Sutskever 2011), the paper's optimizer. */
+    optimizer: z.enum(['adam', 'sgd', 'hf']).default('adam'),
+    /** Hessian-free settings (used when optimizer is 'hf'; lr, momentum, clip and schedule are not). */
+    hf: z.strictObject({
+      /** Initial Levenberg-Marquardt damping. */
+      damping: positive().default(1),
+      /** Structural damping weight mu (Martens & Sutskever 2011 used 1/30). */
+      structuralDamping: nonneg().default(1 / 30),
+      maxCgIterations: int(1, 10_000).default(50),
+      /** Curvature mini-batch as a fraction of the gradient batch (Martens 2010: smaller than the gradient's). */
+      curvatureFraction: z.number().gt(0, 'must be > 0').max(1, 'must be <= 1').default(0.2),
+      preconditioner: z.enum(['none', 'diagonal']).default('diagonal'),
+    }).prefault({}),
     lr: positive().default(1e-3),
     momentum: nonneg(0.999).default(0.9),
     /** Global gradient-norm clip (null: none). */

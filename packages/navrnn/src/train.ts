@@ -9,11 +9,14 @@ import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Rng, WasmBackend, getBackend, referenceBackend, setBackend, type Backend, type Tensor } from '@gridcells/tensor';
-import { Adam, SGD, clipGradNorm, globalNorm, valueAndGrad, type Optimizer } from '@gridcells/autograd';
+import {
+  Adam, HessianFree, SGD, clipGradNorm, flatten, globalNorm, unflatten, valueAndGrad,
+  type CurvatureSystem, type HessianFreeState, type HessianFreeStep, type Optimizer, type OptimizerState,
+} from '@gridcells/autograd';
 import { makeArena, type Arena } from './arena.js';
 import { generateTrajectories, INPUT_SIZE, type Trajectories } from './trajectory.js';
-import { cuevaLossAndGrad } from './bptt.js';
-import { cuevaLoss, drawNoise, initParams, meanError, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
+import { cuevaGaussNewton, cuevaLossAndGrad, type FusedResult } from './bptt.js';
+import { PARAM_NAMES, cuevaLoss, drawNoise, initParams, meanError, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 import { CheckpointError, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeAtomic } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 
@@ -65,7 +68,21 @@ export interface MetricsLine {
   lr?: number;
   eval_error_cm?: number;
   centre_error_cm?: number;
+  /** Hessian-free only: damping after the step, reduction ratio, CG iterations, line-search rate. */
+  hf_damping?: number;
+  hf_rho?: number;
+  hf_cg_iterations?: number;
+  hf_rate?: number;
   time_s: number;
+}
+
+function checkFinite(step: number, loss: number, gradNorm: number, out: string): void {
+  if (Number.isFinite(loss) && Number.isFinite(gradNorm)) return;
+  const last = latestCheckpoint(out);
+  throw new TrainingError(
+    `step ${step}: the ${Number.isFinite(loss) ? 'gradient' : 'loss'} is ${Number.isFinite(loss) ? gradNorm : loss}; training stopped. ` +
+      (last ? `The last good checkpoint is ${last}.` : 'No checkpoint was written yet.') + ' Try a lower train.lr or a gradient clip.',
+  );
 }
 
 export type ResolvedBackend = 'wasm' | 'js' | 'autograd';
@@ -123,8 +140,58 @@ export function learningRate(cfg: RunConfig, step: number): number {
   return lr;
 }
 
-function makeOptimizer(cfg: RunConfig): Optimizer {
-  return cfg.train.optimizer === 'sgd' ? new SGD({ lr: cfg.train.lr, momentum: cfg.train.momentum }) : new Adam({ lr: cfg.train.lr });
+function makeOptimizer(cfg: RunConfig): Optimizer | HessianFree {
+  const t = cfg.train;
+  if (t.optimizer === 'hf') {
+    return new HessianFree({
+      damping: t.hf.damping, structuralDamping: t.hf.structuralDamping, maxCgIterations: t.hf.maxCgIterations, preconditioner: t.hf.preconditioner,
+    });
+  }
+  return t.optimizer === 'sgd' ? new SGD({ lr: t.lr, momentum: t.momentum }) : new Adam({ lr: t.lr });
+}
+
+/** The first `trials` trials of a batch (time-major, so each step's rows are gathered). */
+export function subBatch(data: Batch, trials: number, nInputs: number): Batch {
+  const { steps: T, batch: B } = data;
+  const take = (src: Float32Array, width: number) => {
+    const out = new Float32Array(T * trials * width);
+    for (let t = 0; t < T; t++) out.set(src.subarray(t * B * width, (t * B + trials) * width), t * trials * width);
+    return out;
+  };
+  return { steps: T, batch: trials, inputs: take(data.inputs, nInputs), targets: take(data.targets, 2), noise: null };
+}
+
+/**
+ * The CuevaRNN as a Hessian-free `CurvatureSystem`: loss and gradient on the gradient batch (with
+ * its noise), Gauss-Newton products on a noiseless curvature sub-batch, all on the fused kernels.
+ * Remembers the loss parts of its last gradient evaluation for the metrics.
+ */
+export class CuevaCurvatureSystem implements CurvatureSystem {
+  last: FusedResult | null = null;
+  readonly batchSize: number;
+  private readonly shapes: number[][];
+  constructor(
+    private readonly model: CuevaModelConfig, private readonly data: Batch, private readonly curvature: Batch,
+    private readonly kernels: Backend,
+  ) {
+    const s = paramShapes(model);
+    this.shapes = PARAM_NAMES.map((k) => s[k]);
+    this.batchSize = data.batch;
+  }
+  private params(theta: Float64Array): CuevaParams {
+    const [wRec, wIn, b, wOut] = unflatten(theta, this.shapes, 'float32');
+    return { wRec, wIn, b, wOut };
+  }
+  loss(theta: Float64Array): number {
+    return cuevaLossAndGrad(this.model, this.params(theta), this.data, this.kernels).loss;
+  }
+  lossAndGradient(theta: Float64Array) {
+    this.last = cuevaLossAndGrad(this.model, this.params(theta), this.data, this.kernels);
+    return { loss: this.last.loss, gradient: flatten(this.last.grads) };
+  }
+  curvatureProduct(theta: Float64Array, v: Float64Array, structural: number): Float64Array {
+    return flatten(cuevaGaussNewton(this.model, this.params(theta), this.curvature, unflatten(v, this.shapes, 'float32'), structural, this.kernels));
+  }
 }
 
 /** The generators of a run, all derived from its seed. */
@@ -187,7 +254,8 @@ function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions): 
       throw new CheckpointError(`checkpoint ${dir}: it was written with another config (hash ${ck.state.configHash}, now ${hash}); only train.steps may change on resume`);
     }
     params = ck.params;
-    optimizer.loadState(ck.state.optimizer);
+    if (optimizer instanceof HessianFree) optimizer.loadState(ck.state.optimizer as HessianFreeState);
+    else optimizer.loadState(ck.state.optimizer as OptimizerState);
     dataRng = Rng.fromState(ck.state.rng);
     start = ck.state.step;
     // forget metrics written after the checkpoint: the resumed run writes them again, identically
@@ -217,20 +285,32 @@ function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions): 
   for (let step = start + 1; step <= end; step++) {
     const tr = generateTrajectories(arena, cfg.trajectory, cfg.train.batch, cfg.train.timeSteps, cfg.encoding, dataRng);
     const noise = drawNoise(dataRng, cfg.train.timeSteps, cfg.train.batch, model.hidden, model.noiseStd);
-    const { loss: value, mse, weightCost, rateCost, grads } = lossAndGradient(backend, model, params, toBatch(tr, noise));
-    const norm = globalNorm(grads);
-    if (!Number.isFinite(value) || !Number.isFinite(norm)) {
-      const last = latestCheckpoint(opts.out);
-      throw new TrainingError(
-        `step ${step}: the ${Number.isFinite(value) ? 'gradient' : 'loss'} is ${Number.isFinite(value) ? norm : value}; training stopped. ` +
-          (last ? `The last good checkpoint is ${last}.` : 'No checkpoint was written yet.') + ' Try a lower train.lr or a gradient clip.',
-      );
+    const batch = toBatch(tr, noise);
+    let value: number, mse: number, weightCost: number, rateCost: number, norm: number;
+    let hfInfo: HessianFreeStep | null = null;
+    if (optimizer instanceof HessianFree) {
+      if (backend === 'autograd') throw new RunFolderError('optimizer hf runs on the fused kernels: use backend wasm or js');
+      const curvTrials = Math.max(1, Math.round(cfg.train.hf.curvatureFraction * cfg.train.batch));
+      const system = new CuevaCurvatureSystem(model, batch, subBatch(batch, curvTrials, model.nInputs), kernelsOf(backend));
+      const r = optimizer.step(system, flatten(list));
+      const last = system.last!;
+      [value, mse, weightCost, rateCost, norm] = [last.loss, last.mse, last.weightCost, last.rateCost, globalNorm(last.grads)];
+      checkFinite(step, value, norm, opts.out);
+      hfInfo = r.info;
+      unflatten(r.theta, list.map((t) => t.shape), 'float32').forEach((t, i) => list[i].data.set(t.data));
+    } else {
+      const r = lossAndGradient(backend, model, params, batch);
+      [value, mse, weightCost, rateCost, norm] = [r.loss, r.mse, r.weightCost, r.rateCost, globalNorm(r.grads)];
+      checkFinite(step, value, norm, opts.out);
+      optimizer.lr = learningRate(cfg, step - 1);
+      optimizer.step(list, cfg.train.clip ? clipGradNorm(r.grads, cfg.train.clip).grads : r.grads);
     }
-    optimizer.lr = learningRate(cfg, step - 1);
-    optimizer.step(list, cfg.train.clip ? clipGradNorm(grads, cfg.train.clip).grads : grads);
     const line: MetricsLine = {
       step, loss: value, mse, weight_cost: weightCost, rate_cost: rateCost,
-      rmse_cm: 100 * Math.sqrt(2 * mse), grad_norm: norm, lr: optimizer.lr, time_s: (Date.now() - t0) / 1000,
+      rmse_cm: 100 * Math.sqrt(2 * mse), grad_norm: norm, time_s: (Date.now() - t0) / 1000,
+      ...(hfInfo
+        ? { hf_damping: hfInfo.damping, hf_rho: hfInfo.rho, hf_cg_iterations: hfInfo.cgIterations, hf_rate: hfInfo.rate }
+        : { lr: (optimizer as Optimizer).lr }),
     };
     if (step % cfg.train.evalEvery === 0 || step === cfg.train.steps) {
       const e = evaluate(model, params, evalBatch);

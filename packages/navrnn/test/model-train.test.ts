@@ -62,6 +62,18 @@ describe('training', () => {
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(expect.arrayContaining(['latest', 'step-00000300']));
   });
 
+  it('Hessian-free training learns the quick task in 30 outer steps', () => {
+    const cfg = presetConfig('quick', { train: { steps: 30, optimizer: 'hf', evalEvery: 30, checkpointEvery: 30 } });
+    const out = join(tmp(), 'hf');
+    const r = train(cfg, { out });
+    console.log(`hf, 30 steps: held-out error ${r.evalErrorCm.toFixed(2)} cm vs centre ${r.centreErrorCm.toFixed(2)} cm, ${r.seconds.toFixed(1)} s (${r.backend})`);
+    expect(r.evalErrorCm).toBeLessThan(0.6 * r.centreErrorCm);
+    // the metrics say what HF did: damping, reduction ratio, CG iterations and the line-search rate
+    const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    expect(last).toHaveProperty('hf_damping');
+    expect(last.hf_cg_iterations).toBeGreaterThan(0);
+  });
+
   const tiny = () => presetConfig('quick', { model: { hidden: 8, noiseStd: 0.05 }, train: { steps: 12, batch: 4, timeSteps: 10, evalEvery: 3, checkpointEvery: 4, evalBatch: 8 } });
   const metrics = (dir: string): Omit<MetricsLine, 'time_s'>[] =>
     readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
@@ -80,13 +92,14 @@ describe('training', () => {
     expect(metrics(a)).not.toEqual(metrics(c));
   });
 
-  it('a run killed mid-way and resumed gives the same metrics and weights as one that was not', () => {
+  it.each(['adam', 'hf'] as const)('a run killed mid-way and resumed gives the same metrics and weights as one that was not (%s)', (optimizer) => {
     const straight = join(tmp(), 'straight');
     const killed = join(tmp(), 'killed');
-    train(tiny(), { out: straight });
-    train(tiny(), { out: killed, stopAfter: 10 }); // dies after step 10; last checkpoint at step 8
+    const cfg = presetConfig('quick', { ...tiny(), train: { ...tiny().train, optimizer, hf: { maxCgIterations: 5 } } });
+    train(cfg, { out: straight });
+    train(cfg, { out: killed, stopAfter: 10 }); // dies after step 10; last checkpoint at step 8
     expect(readFileSync(join(killed, 'checkpoints', 'latest'), 'utf8').trim()).toBe('step-00000008');
-    train(tiny(), { out: killed, resume: true });
+    train(cfg, { out: killed, resume: true });
     expect(metrics(killed)).toEqual(metrics(straight));
     for (const f of ['W_rec.npy', 'W_in.npy', 'b.npy', 'W_out.npy']) {
       expect(readFileSync(join(killed, 'checkpoints', 'step-00000012', f))).toEqual(readFileSync(join(straight, 'checkpoints', 'step-00000012', f)));
