@@ -5,11 +5,29 @@
  *   npm run bench -- gridscore     one
  */
 import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { benchGridscore } from './gridscore.bench.js';
+import { benchHessianFree } from './hf.bench.js';
+import { benchMatmul, benchTrainingStep } from './step.bench.js';
+import { lineChart } from './svg.js';
 import { machine, printTable, writeJson, type Row } from './table.js';
 
-const suites: Record<string, { run: () => Row[]; columns: string[] }> = {
+const resultPath = (file: string) => fileURLToPath(new URL(`../results/${file}`, import.meta.url));
+
+const STEP_COLUMNS = ['case', 'backend', 'hidden', 'batch', 'steps', 'median_ms', 'gflops', 'note'];
+const suites: Record<string, { run: () => Row[] | Promise<Row[]>; columns?: string[] }> = {
+  matmul: { run: () => benchMatmul(), columns: STEP_COLUMNS },
+  step: { run: () => benchTrainingStep(), columns: STEP_COLUMNS },
   gridscore: { run: () => benchGridscore(), columns: ['case', 'backend', 'maps', 'maps_per_s', 'note'] },
+  hf: {
+    run: () => {
+      const seconds = Number(process.env.HF_BENCH_SECONDS ?? 150);
+      const r = benchHessianFree({ seconds, hidden: 100, timeSteps: 100, batch: 64 });
+      writeFileSync(resultPath('hf.svg'), lineChart('CuevaRNN, speed + direction inputs: held-out error vs wall time', 'wall time (s)', 'position error (cm)', r.series));
+      console.log(r.summary);
+      return r.rows;
+    },
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -20,10 +38,10 @@ for (const name of names) {
     console.error(`bench: unknown benchmark '${name}' (have: ${Object.keys(suites).join(', ')})`);
     process.exit(2);
   }
-  const rows = suite.run();
+  const rows = await suite.run();
   const info = { benchmark: name, date: new Date().toISOString(), machine: machine() };
-  printTable(`${name} — ${info.machine} — ${info.date.slice(0, 10)}`, rows, suite.columns);
-  const out = fileURLToPath(new URL(`../results/${name}.json`, import.meta.url));
+  printTable(`${name} — ${info.machine} — ${info.date.slice(0, 10)}`, rows, suite.columns ?? Object.keys(rows[0]));
+  const out = resultPath(`${name}.json`);
   writeJson(out, { ...info, cases: rows });
   console.log(`wrote ${out}`);
 }

@@ -1,0 +1,132 @@
+/**
+ * Speed of the hot paths, side by side with TensorFlow.js in the same run:
+ * (a) matmul GFLOP/s by size, per backend, beside TF.js's wasm backend (XNNPACK);
+ * (b) one full training step (forward, BPTT, Adam) of the CuevaRNN at N 100, T 500, batch 64 and
+ *     500, per backend, beside the same step written in TF.js (wasm), all on the same
+ *     pre-generated trajectories and noise. Medians over repeated runs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { Rng, WasmBackend, normal, referenceBackend, type Backend } from '@gridcells/tensor';
+import { Adam } from '@gridcells/autograd';
+import {
+  CUEVA_DEFAULTS, drawNoise, generateTrajectories, initParams, lossAndGradient, makeArena, paramList, toBatch,
+  type Batch, type CuevaModelConfig,
+} from '@gridcells/navrnn';
+import { median, type Row } from './table.js';
+
+function time(reps: number, f: () => void): number[] {
+  f(); // warm-up (JIT, first allocation)
+  const out: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+export async function benchMatmul(sizes = [64, 128, 256, 512, 1024, 2048]): Promise<Row[]> {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const wasm = WasmBackend.create()!;
+  const rows: Row[] = [];
+  for (const n of sizes) {
+    const rng = new Rng(n);
+    const a = normal(rng, [n * n]).data as Float32Array;
+    const b = normal(rng, [n * n]).data as Float32Array;
+    const out = new Float32Array(n * n);
+    const flops = 2 * n * n * n;
+    const reps = Math.max(3, Math.min(30, Math.round(2e9 / flops)));
+    const backends: [string, Backend][] = [['wasm', wasm], ['js', referenceBackend]];
+    for (const [name, be] of backends) {
+      if (name === 'js' && n > 1024) {
+        rows.push({ case: `matmul ${n}`, backend: name, hidden: null, batch: null, steps: null, median_ms: null, gflops: null, note: 'skipped (too slow)' });
+        continue;
+      }
+      const ms = median(time(name === 'js' ? Math.min(reps, 3) : reps, () => be.matmul(a, b, out, 1, n, n, n, 0, 0)));
+      rows.push({ case: `matmul ${n}`, backend: name, hidden: null, batch: null, steps: null, median_ms: ms, gflops: flops / ms / 1e6, note: '' });
+    }
+    const ta = tf.tensor2d(a, [n, n]);
+    const tb = tf.tensor2d(b, [n, n]);
+    const ms = median(time(reps, () => tf.tidy(() => tf.matMul(ta, tb).dataSync())));
+    tf.dispose([ta, tb]);
+    rows.push({ case: `matmul ${n}`, backend: 'tfjs-wasm', hidden: null, batch: null, steps: null, median_ms: ms, gflops: flops / ms / 1e6, note: 'peer, includes readback' });
+  }
+  return rows;
+}
+
+function cuevaData(cfg: CuevaModelConfig, batch: number, steps: number): Batch {
+  const rng = new Rng(7);
+  const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, batch, steps, 'speed-direction', rng);
+  return toBatch(tr, drawNoise(rng, steps, batch, cfg.hidden, cfg.noiseStd));
+}
+
+/** The same training step in TensorFlow.js: the loss through its tape, then its Adam. */
+function tfjsStep(cfg: CuevaModelConfig, data: Batch) {
+  const { steps: T, batch: B } = data;
+  const N = cfg.hidden;
+  const p = initParams(cfg, new Rng(1));
+  const W = tf.variable(tf.tensor2d(p.wRec.data as Float32Array, [N, N]));
+  const Win = tf.variable(tf.tensor2d(p.wIn.data as Float32Array, [cfg.nInputs, N]));
+  const b = tf.variable(tf.tensor1d(p.b.data as Float32Array));
+  const Wout = tf.variable(tf.tensor2d(p.wOut.data as Float32Array, [N, 2]));
+  const inputs = tf.unstack(tf.tensor3d(data.inputs, [T, B, cfg.nInputs]));
+  const targets = tf.unstack(tf.tensor3d(data.targets, [T, B, 2]));
+  const noise = tf.unstack(tf.tensor3d(data.noise!, [T, B, N]));
+  const opt = tf.train.adam(1e-3);
+  const loss = () => {
+    let x: tf.Tensor = tf.zeros([B, N]);
+    let se: tf.Tensor = tf.scalar(0);
+    let sr: tf.Tensor = tf.scalar(0);
+    for (let t = 0; t < T; t++) {
+      const pre = tf.add(tf.add(tf.add(tf.matMul(tf.tanh(x) as tf.Tensor2D, W), tf.matMul(inputs[t] as tf.Tensor2D, Win)), b), noise[t]);
+      x = tf.add(tf.mul(x, 1 - cfg.alpha), tf.mul(pre, cfg.alpha));
+      const u = tf.tanh(x);
+      se = tf.add(se, tf.sum(tf.square(tf.sub(tf.matMul(u as tf.Tensor2D, Wout), targets[t]))));
+      sr = tf.add(sr, tf.sum(tf.square(u)));
+    }
+    const weights = tf.mul(cfg.lambdaWeights, tf.add(tf.mean(tf.square(Win)), tf.mean(tf.square(Wout))));
+    return tf.add(tf.add(tf.div(se, T * B * 2), tf.mul(cfg.lambdaRates / (T * B * N), sr)), weights) as tf.Scalar;
+  };
+  return {
+    step: () => tf.tidy(() => opt.minimize(loss, true)!.dataSync()),
+    dispose: () => tf.dispose([W, Win, b, Wout, ...inputs, ...targets, ...noise]),
+  };
+}
+
+export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const rows: Row[] = [];
+  for (const B of batches) {
+    const T = 500;
+    const N = 100;
+    const cfg: CuevaModelConfig = { hidden: N, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
+    const data = cuevaData(cfg, B, T);
+    const reps = B > 100 ? 3 : 7;
+    const ours = (backend: 'wasm' | 'js' | 'autograd') => {
+      const p = initParams(cfg, new Rng(1));
+      const list = paramList(p);
+      const adam = new Adam({ lr: 1e-3 });
+      return () => {
+        const r = lossAndGradient(backend, cfg, p, data);
+        adam.step(list, r.grads);
+      };
+    };
+    for (const backend of ['wasm', 'js', 'autograd'] as const) {
+      if (backend === 'autograd' && B > 64) continue;
+      const ms = median(time(backend === 'wasm' ? reps : 2, ours(backend)));
+      rows.push({ case: 'cueva training step', backend, hidden: N, batch: B, steps: T, median_ms: ms, gflops: null, note: backend === 'wasm' ? 'fused BPTT, WebAssembly SIMD' : backend === 'js' ? 'fused BPTT, TypeScript kernels' : 'autograd tape (oracle)' });
+    }
+    const peer = tfjsStep(cfg, data);
+    const ms = median(time(B > 100 ? 2 : 3, peer.step));
+    peer.dispose();
+    rows.push({ case: 'cueva training step', backend: 'tfjs-wasm', hidden: N, batch: B, steps: T, median_ms: ms, gflops: null, note: 'peer: the same step in TensorFlow.js 4.22 (wasm)' });
+  }
+  // a reference point for the data side of a step (not in the timings above)
+  const cfg: CuevaModelConfig = { hidden: 100, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
+  const ms = median(time(3, () => cuevaData(cfg, 64, 500)));
+  rows.push({ case: 'trajectories + noise', backend: 'js', hidden: 100, batch: 64, steps: 500, median_ms: ms, gflops: null, note: 'generated once per training step' });
+  return rows;
+}

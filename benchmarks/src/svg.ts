@@ -1,0 +1,36 @@
+/** A small line chart as SVG (no dependencies): series of (x, y) points with axes and a legend. */
+export interface Series {
+  name: string;
+  points: [number, number][];
+  colour: string;
+}
+
+export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], width = 640, height = 400): string {
+  const m = { left: 60, right: 150, top: 40, bottom: 50 };
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const ys = series.flatMap((s) => s.points.map((p) => p[1]));
+  const [x0, x1] = [0, Math.max(...xs)];
+  const [y0, y1] = [0, Math.max(...ys) * 1.05];
+  const X = (x: number) => m.left + ((x - x0) / (x1 - x0 || 1)) * (width - m.left - m.right);
+  const Y = (y: number) => height - m.bottom - ((y - y0) / (y1 - y0 || 1)) * (height - m.top - m.bottom);
+  const ticks = (a: number, b: number) => Array.from({ length: 6 }, (_, i) => a + ((b - a) * i) / 5);
+  const fmt = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(1));
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`,
+    `<line x1="${m.left}" y1="${height - m.bottom}" x2="${width - m.right}" y2="${height - m.bottom}" stroke="black"/>`,
+    `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${height - m.bottom}" stroke="black"/>`,
+    ...ticks(x0, x1).map((t) => `<text x="${X(t)}" y="${height - m.bottom + 16}" text-anchor="middle">${fmt(t)}</text>`),
+    ...ticks(y0, y1).map((t) => `<text x="${m.left - 6}" y="${Y(t) + 4}" text-anchor="end">${fmt(t)}</text>`),
+    `<text x="${(m.left + width - m.right) / 2}" y="${height - 12}" text-anchor="middle">${xLabel}</text>`,
+    `<text transform="translate(16 ${(m.top + height - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${yLabel}</text>`,
+  ];
+  series.forEach((s, i) => {
+    parts.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map((p) => `${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(`<line x1="${width - m.right + 10}" y1="${m.top + 10 + i * 18}" x2="${width - m.right + 30}" y2="${m.top + 10 + i * 18}" stroke="${s.colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${width - m.right + 35}" y="${m.top + 14 + i * 18}">${s.name}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
