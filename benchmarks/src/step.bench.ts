@@ -5,7 +5,7 @@
  *     500, per backend, beside the same step written in TF.js (wasm), all on the same
  *     pre-generated trajectories and noise. Medians over repeated runs.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { Rng, WasmBackend, normal, referenceBackend, type Backend } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
