@@ -18,7 +18,7 @@ export interface HfBenchOptions {
 }
 
 /** Runs one optimizer for `seconds` (steps are capped high; the budget ends the run). */
-function runFor(optimizer: 'adam' | 'hf', o: HfBenchOptions): { points: [number, number][]; steps: number; backend: string } {
+async function runFor(optimizer: 'adam' | 'hf', o: HfBenchOptions): Promise<{ points: [number, number][]; steps: number; backend: string }> {
   const out = join(mkdtempSync(join(tmpdir(), 'hf-bench-')), optimizer);
   const cfg = presetConfig('cueva-square', {
     seed: 1,
@@ -32,9 +32,9 @@ function runFor(optimizer: 'adam' | 'hf', o: HfBenchOptions): { points: [number,
   const t0 = Date.now();
   let stopAt = Infinity;
   // stop at the first evaluation after the budget: the progress callback sees each step
-  const r = (() => {
+  const r = await (async () => {
     try {
-      return train(cfg, {
+      return await train(cfg, {
         out,
         onProgress: (p) => {
           if ((Date.now() - t0) / 1000 > o.seconds && stopAt === Infinity) stopAt = p.step;
@@ -60,9 +60,9 @@ function errorAt(points: [number, number][], t: number): number | null {
   return best;
 }
 
-export function benchHessianFree(o: HfBenchOptions = { seconds: 150, hidden: 100, timeSteps: 100, batch: 64 }): { rows: Row[]; series: Series[]; summary: string } {
-  const adam = runFor('adam', o);
-  const hf = runFor('hf', o);
+export async function benchHessianFree(o: HfBenchOptions = { seconds: 150, hidden: 100, timeSteps: 100, batch: 64 }): Promise<{ rows: Row[]; series: Series[]; summary: string }> {
+  const adam = await runFor('adam', o);
+  const hf = await runFor('hf', o);
   const marks = [o.seconds / 8, o.seconds / 4, o.seconds / 2, o.seconds];
   const rows: Row[] = [];
   for (const [name, r] of [['adam', adam], ['hf', hf]] as const) {

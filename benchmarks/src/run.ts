@@ -20,9 +20,9 @@ const suites: Record<string, { run: () => Row[] | Promise<Row[]>; columns?: stri
   step: { run: () => benchTrainingStep(), columns: STEP_COLUMNS },
   gridscore: { run: () => benchGridscore(), columns: ['case', 'backend', 'maps', 'maps_per_s', 'note'] },
   hf: {
-    run: () => {
+    run: async () => {
       const seconds = Number(process.env.HF_BENCH_SECONDS ?? 150);
-      const r = benchHessianFree({ seconds, hidden: 100, timeSteps: 100, batch: 64 });
+      const r = await benchHessianFree({ seconds, hidden: 100, timeSteps: 100, batch: 64 });
       writeFileSync(resultPath('hf.svg'), lineChart('CuevaRNN, speed + direction inputs: held-out error vs wall time', 'wall time (s)', 'position error (cm)', r.series));
       console.log(r.summary);
       return r.rows;
@@ -45,3 +45,6 @@ for (const name of names) {
   writeJson(out, { ...info, cases: rows });
   console.log(`wrote ${out}`);
 }
+
+// gpu.js / Dawn may keep handles open once the benchmarks are done
+process.exit(0);

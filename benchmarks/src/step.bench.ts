@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng, WasmBackend, normal, referenceBackend, type Backend } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  CUEVA_DEFAULTS, drawNoise, generateTrajectories, initParams, lossAndGradient, makeArena, paramList, toBatch,
+  CUEVA_DEFAULTS, GpuJsCueva, drawNoise, generateTrajectories, initParams, lossAndGradientSync, makeArena, paramList, toBatch,
   type Batch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
@@ -110,7 +110,7 @@ export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
       const list = paramList(p);
       const adam = new Adam({ lr: 1e-3 });
       return () => {
-        const r = lossAndGradient(backend, cfg, p, data);
+        const r = lossAndGradientSync(backend, cfg, p, data);
         adam.step(list, r.grads);
       };
     };
@@ -118,6 +118,23 @@ export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
       if (backend === 'autograd' && B > 64) continue;
       const ms = median(time(backend === 'wasm' ? reps : 2, ours(backend)));
       rows.push({ case: 'cueva training step', backend, hidden: N, batch: B, steps: T, median_ms: ms, gflops: null, note: backend === 'wasm' ? 'fused BPTT, WebAssembly SIMD' : backend === 'js' ? 'fused BPTT, TypeScript kernels' : 'autograd tape (oracle)' });
+    }
+    // the same BPTT as gpu.js kernels in one pipeline plan, on gpu.js's CPU backends
+    for (const mode of ['webasm', 'cpu'] as const) {
+      if (B > 64) continue;
+      const kernels = new GpuJsCueva(mode, cfg, { T, B, N, nIn: 2 });
+      const p = initParams(cfg, new Rng(1));
+      const list = paramList(p);
+      const adam = new Adam({ lr: 1e-3 });
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const r = await kernels.lossAndGrad(p, data);
+        adam.step(list, r.grads);
+        if (i > 0) times.push(performance.now() - t0); // the first call traces and compiles the plan
+      }
+      kernels.destroy();
+      rows.push({ case: 'cueva training step', backend: `gpujs-${mode}`, hidden: N, batch: B, steps: T, median_ms: median(times), gflops: null, note: 'gpu.js kernels, one pipeline plan' });
     }
     const peer = tfjsStep(cfg, data);
     const ms = median(time(B > 100 ? 2 : 3, peer.step));

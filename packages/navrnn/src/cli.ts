@@ -69,14 +69,14 @@ export function program(): Command {
     .option('--seed <n>', 'random seed (overrides the config)')
     .option('--backend <name>', 'kernels: auto or reference (overrides the config)')
     .option('--resume', 'continue the run in --out from its latest checkpoint')
-    .action((o) => {
+    .action(async (o) => {
       const cfg = resolveConfig(o);
-      const backend = resolveBackend(cfg.backend);
+      const backend = await resolveBackend(cfg.backend);
       process.stderr.write(
         `gridcells: training ${cfg.preset ?? 'custom config'} (N ${cfg.model.hidden}, batch ${cfg.train.batch} x ${cfg.train.timeSteps} steps, ` +
           `${cfg.encoding}, ${cfg.arena.kind}) for ${cfg.train.steps} steps on the ${backend} backend, seed ${cfg.seed} -> ${o.out}\n`,
       );
-      const r = train(cfg, { out: o.out, resume: Boolean(o.resume), onProgress: progressReporter() });
+      const r = await train(cfg, { out: o.out, resume: Boolean(o.resume), onProgress: progressReporter() });
       process.stdout.write(
         `step ${r.step}: held-out position error ${r.evalErrorCm.toFixed(2)} cm (always answering the centre: ${r.centreErrorCm.toFixed(2)} cm); ` +
           `${r.seconds.toFixed(1)} s on the ${r.backend} backend\nrun folder: ${o.out}\n`,
@@ -91,7 +91,7 @@ export function program(): Command {
     .option('--trials <n>', 'number of fresh trajectories', '128')
     .option('--time-steps <n>', 'steps per trajectory (default: the training length)')
     .option('--seed <n>', 'seed of the fresh trajectories', '12345')
-    .action((run: string, o) => {
+    .action(async (run: string, o) => {
       const saved = readJson(join(run, 'config.json'), 'the run config') as Record<string, unknown>;
       delete saved.resolved;
       const cfg = parseConfig(saved);
@@ -103,7 +103,7 @@ export function program(): Command {
       const trials = intOption(o.trials, '--trials');
       if (trials < 1 || T < 1) throw new UsageError('--trials and --time-steps must be >= 1');
       const tr = generateTrajectories(makeArena(cfg.arena), cfg.trajectory, trials, T, cfg.encoding, new Rng(intOption(o.seed, '--seed')));
-      const backend = resolveBackend(cfg.backend);
+      const backend = await resolveBackend(cfg.backend);
       setBackend(kernelsOf(backend));
       const e = evaluate(model, params, toBatch(tr, null));
       process.stdout.write(
@@ -113,9 +113,9 @@ export function program(): Command {
   return cmd;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   try {
-    program().parse(argv, { from: 'user' });
+    await program().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
@@ -127,4 +127,6 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
+// gpu.js / Dawn may keep handles open; the work is done
+process.exit(process.exitCode);

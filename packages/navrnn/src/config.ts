@@ -46,9 +46,12 @@ export const configSchema = z.strictObject({
    * - 'wasm': the fused BPTT (bptt.ts) with WebAssembly SIMD matrix products (fastest CPU path);
    * - 'js': the same fused BPTT with the plain TypeScript reference kernels;
    * - 'autograd': the autograd tape through every step (the oracle; slow);
-   * - 'auto': 'wasm' where WebAssembly SIMD is available, else 'js'. The choice is always reported.
+   * - 'webgpu', 'gpujs-webasm', 'gpujs-cpu': the BPTT as gpu.js kernels in one pipeline plan, on
+   *   gpu.js's webgpu (a GPU through Dawn), webasm or cpu backend;
+   * - 'auto': 'webgpu' when a hardware GPU adapter answers, else 'wasm' where WebAssembly SIMD is
+   *   available, else 'js'. The choice is always reported.
    */
-  backend: z.enum(['auto', 'wasm', 'js', 'autograd']).default('auto'),
+  backend: z.enum(['auto', 'wasm', 'js', 'autograd', 'webgpu', 'gpujs-webasm', 'gpujs-cpu']).default('auto'),
   arena: arenaSchema.default({ kind: 'square', side: 1 }),
   trajectory: trajectorySchema.default({ ...CUEVA_DEFAULTS }),
   /** Network inputs: the paper's speed and direction angle, speed with cos/sin of the heading, or velocity. */

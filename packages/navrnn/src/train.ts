@@ -16,6 +16,7 @@ import {
 import { makeArena, type Arena } from './arena.js';
 import { generateTrajectories, INPUT_SIZE, type Trajectories } from './trajectory.js';
 import { cuevaGaussNewton, cuevaLossAndGrad, type FusedResult } from './bptt.js';
+import { GpuJsCueva, describeWebGpu, probeWebGpuQuietly, releaseWebGpu, type GpuJsMode } from './gpujs.js';
 import { PARAM_NAMES, cuevaLoss, drawNoise, initParams, meanError, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 import { CheckpointError, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeAtomic } from './checkpoint.js';
 import type { RunConfig } from './config.js';
@@ -85,7 +86,7 @@ function checkFinite(step: number, loss: number, gradNorm: number, out: string):
   );
 }
 
-export type ResolvedBackend = 'wasm' | 'js' | 'autograd';
+export type ResolvedBackend = 'wasm' | 'js' | 'autograd' | 'webgpu' | 'gpujs-webasm' | 'gpujs-cpu';
 
 let wasm: WasmBackend | null | undefined;
 function wasmBackend(): WasmBackend | null {
@@ -93,18 +94,47 @@ function wasmBackend(): WasmBackend | null {
   return wasm;
 }
 
-/** The backend a run uses: 'auto' picks WebAssembly SIMD when this engine has it, else plain TypeScript. */
-export function resolveBackend(requested: RunConfig['backend']): ResolvedBackend {
+/**
+ * The backend a run uses. 'auto' picks webgpu when a hardware GPU adapter answers (a software
+ * adapter such as lavapipe is correct but slower than the CPU paths), else WebAssembly SIMD when
+ * this engine has it, else plain TypeScript.
+ */
+export async function resolveBackend(requested: RunConfig['backend']): Promise<ResolvedBackend> {
   if (requested === 'wasm' && !wasmBackend()) throw new RunFolderError('backend wasm: this JavaScript engine has no WebAssembly SIMD; use --backend js');
-  if (requested === 'auto') return wasmBackend() ? 'wasm' : 'js';
+  if (requested === 'webgpu' && !(await describeWebGpu()).available) {
+    throw new RunFolderError('backend webgpu: no WebGPU adapter answered (on a CPU-only Linux machine, install a software Vulkan driver: .ci/enable-webgpu-cpu.sh)');
+  }
+  if (requested === 'auto') {
+    const gpu = await probeWebGpuQuietly();
+    if (gpu.available && !gpu.software) return 'webgpu';
+    return wasmBackend() ? 'wasm' : 'js';
+  }
   return requested;
 }
+
+const GPUJS_MODE: Partial<Record<ResolvedBackend, GpuJsMode>> = { webgpu: 'webgpu', 'gpujs-webasm': 'webasm', 'gpujs-cpu': 'cpu' };
 
 /**
  * The loss and gradient of one batch on a resolved backend: the fused BPTT (wasm or js kernels)
  * or the autograd tape.
  */
-export function lossAndGradient(backend: ResolvedBackend, model: CuevaModelConfig, params: CuevaParams, data: Batch): { loss: number; mse: number; weightCost: number; rateCost: number; grads: Tensor[] } {
+export async function lossAndGradient(
+  backend: ResolvedBackend, model: CuevaModelConfig, params: CuevaParams, data: Batch, gpujs?: GpuJsCueva,
+): Promise<{ loss: number; mse: number; weightCost: number; rateCost: number; grads: Tensor[] }> {
+  const mode = GPUJS_MODE[backend];
+  if (!mode) return lossAndGradientSync(backend as 'wasm' | 'js' | 'autograd', model, params, data);
+  const kernels = gpujs ?? new GpuJsCueva(mode, model, { T: data.steps, B: data.batch, N: model.hidden, nIn: model.nInputs });
+  try {
+    return await kernels.lossAndGrad(params, data);
+  } finally {
+    if (!gpujs) kernels.destroy();
+  }
+}
+
+/** The same for the synchronous backends: the fused BPTT (wasm, js) or the autograd tape. */
+export function lossAndGradientSync(
+  backend: 'wasm' | 'js' | 'autograd', model: CuevaModelConfig, params: CuevaParams, data: Batch,
+): { loss: number; mse: number; weightCost: number; rateCost: number; grads: Tensor[] } {
   if (backend === 'autograd') {
     let parts: ReturnType<typeof cuevaLoss> | null = null;
     const { value, grads } = valueAndGrad((wRec, wIn, b, wOut) => {
@@ -217,23 +247,30 @@ function readMetrics(path: string): MetricsLine[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 }
 
-/** The tensor-level kernels that go with a resolved backend (used by evaluation rollouts too). */
+/**
+ * The tensor-level kernels that go with a resolved backend (evaluation rollouts, and the fused
+ * BPTT of wasm/js): WebAssembly SIMD wherever it exists, unless plain TypeScript was asked for.
+ */
 export function kernelsOf(backend: ResolvedBackend): Backend {
-  return backend === 'wasm' ? wasmBackend()! : referenceBackend;
+  return backend === 'js' || backend === 'autograd' || !wasmBackend() ? referenceBackend : wasmBackend()!;
 }
 
-export function train(cfg: RunConfig, opts: TrainOptions): TrainResult {
-  const backend = resolveBackend(cfg.backend);
+export async function train(cfg: RunConfig, opts: TrainOptions): Promise<TrainResult> {
+  const backend = await resolveBackend(cfg.backend);
   const previous = getBackend();
   setBackend(kernelsOf(backend));
+  const mode = GPUJS_MODE[backend];
+  const gpujs = mode ? new GpuJsCueva(mode, modelConfig(cfg), { T: cfg.train.timeSteps, B: cfg.train.batch, N: cfg.model.hidden, nIn: INPUT_SIZE[cfg.encoding] }) : undefined;
   try {
-    return trainOn(backend, cfg, opts);
+    return await trainOn(backend, cfg, opts, gpujs);
   } finally {
     setBackend(previous);
+    gpujs?.destroy();
+    if (backend === 'webgpu') await releaseWebGpu();
   }
 }
 
-function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions): TrainResult {
+async function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions, gpujs?: GpuJsCueva): Promise<TrainResult> {
   const t0 = Date.now();
   const arena = makeArena(cfg.arena);
   const model = modelConfig(cfg);
@@ -289,7 +326,7 @@ function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions): 
     let value: number, mse: number, weightCost: number, rateCost: number, norm: number;
     let hfInfo: HessianFreeStep | null = null;
     if (optimizer instanceof HessianFree) {
-      if (backend === 'autograd') throw new RunFolderError('optimizer hf runs on the fused kernels: use backend wasm or js');
+      if (backend !== 'wasm' && backend !== 'js') throw new RunFolderError(`optimizer hf runs on the fused TypeScript/WebAssembly kernels: use backend wasm or js, not ${backend}`);
       const curvTrials = Math.max(1, Math.round(cfg.train.hf.curvatureFraction * cfg.train.batch));
       const system = new CuevaCurvatureSystem(model, batch, subBatch(batch, curvTrials, model.nInputs), kernelsOf(backend));
       const r = optimizer.step(system, flatten(list));
@@ -299,7 +336,7 @@ function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions): 
       hfInfo = r.info;
       unflatten(r.theta, list.map((t) => t.shape), 'float32').forEach((t, i) => list[i].data.set(t.data));
     } else {
-      const r = lossAndGradient(backend, model, params, batch);
+      const r = await lossAndGradient(backend, model, params, batch, gpujs);
       [value, mse, weightCost, rateCost, norm] = [r.loss, r.mse, r.weightCost, r.rateCost, globalNorm(r.grads)];
       checkFinite(step, value, norm, opts.out);
       optimizer.lr = learningRate(cfg, step - 1);

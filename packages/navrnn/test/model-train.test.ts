@@ -53,19 +53,19 @@ describe('CuevaRNN loss', () => {
 });
 
 describe('training', () => {
-  it('the quick preset learns: held-out error ends well below answering the arena centre', () => {
+  it('the quick preset learns: held-out error ends well below answering the arena centre', async () => {
     const out = join(tmp(), 'run');
-    const r = train(presetConfig('quick'), { out });
+    const r = await train(presetConfig('quick'), { out });
     console.log(`quick preset: held-out error ${r.evalErrorCm.toFixed(2)} cm vs centre ${r.centreErrorCm.toFixed(2)} cm after ${r.step} steps, ${r.seconds.toFixed(1)} s (${r.backend})`);
     expect(r.evalErrorCm).toBeLessThan(0.5 * r.centreErrorCm);
     expect(existsSync(join(out, 'config.json'))).toBe(true);
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(expect.arrayContaining(['latest', 'step-00000300']));
   });
 
-  it('Hessian-free training learns the quick task in 30 outer steps', () => {
+  it('Hessian-free training learns the quick task in 30 outer steps', async () => {
     const cfg = presetConfig('quick', { train: { steps: 30, optimizer: 'hf', evalEvery: 30, checkpointEvery: 30 } });
     const out = join(tmp(), 'hf');
-    const r = train(cfg, { out });
+    const r = await train(cfg, { out });
     console.log(`hf, 30 steps: held-out error ${r.evalErrorCm.toFixed(2)} cm vs centre ${r.centreErrorCm.toFixed(2)} cm, ${r.seconds.toFixed(1)} s (${r.backend})`);
     expect(r.evalErrorCm).toBeLessThan(0.6 * r.centreErrorCm);
     // the metrics say what HF did: damping, reduction ratio, CG iterations and the line-search rate
@@ -81,37 +81,37 @@ describe('training', () => {
       return rest;
     });
 
-  it('the same seed gives identical metrics; a different seed does not', () => {
+  it('the same seed gives identical metrics; a different seed does not', async () => {
     const a = join(tmp(), 'a');
     const b = join(tmp(), 'b');
     const c = join(tmp(), 'c');
-    train(tiny(), { out: a });
-    train(tiny(), { out: b });
-    train(presetConfig('quick', { ...tiny(), seed: 1 }), { out: c });
+    await train(tiny(), { out: a });
+    await train(tiny(), { out: b });
+    await train(presetConfig('quick', { ...tiny(), seed: 1 }), { out: c });
     expect(metrics(a)).toEqual(metrics(b));
     expect(metrics(a)).not.toEqual(metrics(c));
   });
 
-  it.each(['adam', 'hf'] as const)('a run killed mid-way and resumed gives the same metrics and weights as one that was not (%s)', (optimizer) => {
+  it.each(['adam', 'hf'] as const)('a run killed mid-way and resumed gives the same metrics and weights as one that was not (%s)', async (optimizer) => {
     const straight = join(tmp(), 'straight');
     const killed = join(tmp(), 'killed');
     const cfg = presetConfig('quick', { ...tiny(), train: { ...tiny().train, optimizer, hf: { maxCgIterations: 5 } } });
-    train(cfg, { out: straight });
-    train(cfg, { out: killed, stopAfter: 10 }); // dies after step 10; last checkpoint at step 8
+    await train(cfg, { out: straight });
+    await train(cfg, { out: killed, stopAfter: 10 }); // dies after step 10; last checkpoint at step 8
     expect(readFileSync(join(killed, 'checkpoints', 'latest'), 'utf8').trim()).toBe('step-00000008');
-    train(cfg, { out: killed, resume: true });
+    await train(cfg, { out: killed, resume: true });
     expect(metrics(killed)).toEqual(metrics(straight));
     for (const f of ['W_rec.npy', 'W_in.npy', 'b.npy', 'W_out.npy']) {
       expect(readFileSync(join(killed, 'checkpoints', 'step-00000012', f))).toEqual(readFileSync(join(straight, 'checkpoints', 'step-00000012', f)));
     }
   });
 
-  it('a diverging run stops with a message naming the step, and keeps its last good checkpoint', () => {
+  it('a diverging run stops with a message naming the step, and keeps its last good checkpoint', async () => {
     const out = join(tmp(), 'diverge');
     const cfg = presetConfig('quick', { ...tiny(), train: { ...tiny().train, optimizer: 'sgd', lr: 1e30, clip: null, momentum: 0, checkpointEvery: 1 } });
     let err: unknown;
     try {
-      train(cfg, { out });
+      await train(cfg, { out });
     } catch (e) {
       err = e;
     }
@@ -125,15 +125,15 @@ describe('training', () => {
     }
   });
 
-  it('refuses to start over a run, a resume without a checkpoint, and a corrupted checkpoint, changing nothing', () => {
+  it('refuses to start over a run, a resume without a checkpoint, and a corrupted checkpoint, changing nothing', async () => {
     const out = join(tmp(), 'guarded');
-    train(tiny(), { out, stopAfter: 4 });
+    await train(tiny(), { out, stopAfter: 4 });
     const before = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
-    expect(() => train(tiny(), { out })).toThrow(RunFolderError);
-    expect(() => train(tiny(), { out: join(tmp(), 'empty'), resume: true })).toThrow(/no checkpoint to resume in/);
+    await expect(train(tiny(), { out })).rejects.toThrow(RunFolderError);
+    await expect(train(tiny(), { out: join(tmp(), 'empty'), resume: true })).rejects.toThrow(/no checkpoint to resume in/);
     writeFileSync(join(out, 'checkpoints', 'step-00000004', 'W_rec.npy'), 'garbage');
-    expect(() => train(tiny(), { out, resume: true })).toThrow(CheckpointError);
-    expect(() => train(tiny(), { out, resume: true })).toThrow(/W_rec.npy: not a .npy file/);
+    await expect(train(tiny(), { out, resume: true })).rejects.toThrow(CheckpointError);
+    await expect(train(tiny(), { out, resume: true })).rejects.toThrow(/W_rec.npy: not a .npy file/);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(before);
   });
 });
