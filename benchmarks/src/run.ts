@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { benchGridscore } from './gridscore.bench.js';
 import { benchHessianFree } from './hf.bench.js';
 import { benchMatmul, benchTrainingStep } from './step.bench.js';
+import { benchGpu } from './gpu.bench.js';
 import { lineChart } from './svg.js';
 import { machine, printTable, writeJson, type Row } from './table.js';
 
@@ -18,6 +19,7 @@ const STEP_COLUMNS = ['case', 'backend', 'hidden', 'batch', 'steps', 'median_ms'
 const suites: Record<string, { run: () => Row[] | Promise<Row[]>; columns?: string[] }> = {
   matmul: { run: () => benchMatmul(), columns: STEP_COLUMNS },
   step: { run: () => benchTrainingStep(), columns: STEP_COLUMNS },
+  gpu: { run: () => benchGpu(), columns: STEP_COLUMNS },
   gridscore: { run: () => benchGridscore(), columns: ['case', 'backend', 'maps', 'maps_per_s', 'note'] },
   hf: {
     run: async () => {
@@ -31,7 +33,8 @@ const suites: Record<string, { run: () => Row[] | Promise<Row[]>; columns?: stri
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const names = wanted.length ? wanted : Object.keys(suites);
+// the default run is the CPU suites; `gpu` is asked for by name (on a GPU machine: benchmarks/gpu/README.md)
+const names = wanted.length ? wanted : Object.keys(suites).filter((n) => n !== 'gpu');
 for (const name of names) {
   const suite = suites[name];
   if (!suite) {
