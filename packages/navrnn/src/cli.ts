@@ -17,6 +17,7 @@ import { makeArena } from './arena.js';
 import { generateTrajectories } from './trajectory.js';
 import { paramShapes } from './model.js';
 import { progressReporter } from './progress.js';
+import { analyzeParams, untrainedParams, writeAnalysis } from './analyze.js';
 import { Rng, setBackend } from '@gridcells/tensor';
 
 class UsageError extends Error {}
@@ -110,7 +111,61 @@ export function program(): Command {
         JSON.stringify({ checkpoint: dir, step: state.step, trials, time_steps: T, error_cm: e.errorCm, centre_error_cm: e.centreCm, backend }) + '\n',
       );
     });
+  cmd
+    .command('analyze')
+    .description('rate maps of every unit on fresh trajectories, grid/border/band scores and classes, against the untrained network')
+    .argument('<run>', 'a run folder')
+    .option('--checkpoint <dir>', 'a checkpoint folder (default: the run\'s latest)')
+    .option('--trials <n>', 'fresh trajectories for the rate maps', '200')
+    .option('--burn-in <n>', 'leading steps of each trajectory left out (default 10% of them)')
+    .action(async (run: string, o) => {
+      await analyzeRun(run, o);
+    });
+
+  cmd
+    .command('run')
+    .description('train, then analyze: the whole experiment (npm start runs it with the quick preset)')
+    .option('--preset <name>', `a preset: ${Object.keys(PRESETS).join(', ')} (default quick)`)
+    .option('--config <file>', 'a JSON config')
+    .option('--out <dir>', 'the run folder (default runs/<preset>-<date>-<time>)')
+    .option('--steps <n>', 'training steps (overrides the config)')
+    .option('--seed <n>', 'random seed (overrides the config)')
+    .option('--backend <name>', 'kernels (overrides the config)')
+    .action(async (o) => {
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+      o.out ??= join('runs', `${o.preset ?? (o.config ? 'custom' : 'quick')}-${stamp}`);
+      const cfg = resolveConfig(o);
+      const backend = await resolveBackend(cfg.backend);
+      process.stderr.write(`gridcells: training ${cfg.preset ?? 'custom config'} for ${cfg.train.steps} steps on the ${backend} backend -> ${o.out}\n`);
+      const r = await train(cfg, { out: o.out, onProgress: progressReporter() });
+      process.stdout.write(`trained: held-out position error ${r.evalErrorCm.toFixed(2)} cm (always answering the centre: ${r.centreErrorCm.toFixed(2)} cm), ${r.seconds.toFixed(1)} s\n`);
+      await analyzeRun(o.out, { trials: '200' });
+    });
   return cmd;
+}
+
+async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string }): Promise<void> {
+  const saved = readJson(join(run, 'config.json'), 'the run config') as Record<string, unknown>;
+  delete saved.resolved;
+  const cfg = parseConfig(saved);
+  const dir = o.checkpoint ?? latestCheckpoint(run);
+  if (!dir) throw new CheckpointError(`no checkpoint in ${run} (checkpoints/latest is missing)`);
+  const model = modelConfig(cfg);
+  const { params, state } = loadCheckpoint(dir, paramShapes(model));
+  const backend = await resolveBackend(cfg.backend);
+  setBackend(kernelsOf(backend));
+  const opts = { trials: intOption(o.trials ?? '200', '--trials'), burnIn: o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined };
+  if (opts.trials < 1) throw new UsageError('--trials must be >= 1');
+  const trained = analyzeParams(cfg, params, opts);
+  const untrained = analyzeParams(cfg, untrainedParams(cfg), opts);
+  const out = writeAnalysis(run, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend });
+  const row = (name: string, c: Record<string, number>) => `${name.padEnd(22)} ${['grid', 'border', 'band', 'irregular'].map((k) => String(c[k]).padStart(9)).join('')}`;
+  process.stdout.write(
+    `units by class (${model.hidden} units; thresholds: gridscore defaults)\n` +
+      `${''.padEnd(22)}${['grid', 'border', 'band', 'irregular'].map((k) => k.padStart(9)).join('')}\n` +
+      row(`trained (step ${state.step})`, trained.counts) + '\n' + row('untrained (step 0)', untrained.counts) + '\n' +
+      `scores: ${join(run, 'scores.csv')}; rate maps, mosaic and summary: ${out}\n`,
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -7,3 +7,4 @@ export * from './train.js';
 export { formatProgress, progressReporter } from './progress.js';
 export * from "./bptt.js";
 export { GpuJsCueva, enableWebGpu, describeWebGpu, probeWebGpuQuietly, releaseWebGpu, gpujsMatmul, type GpuJsMode } from './gpujs.js';
+export * from './analyze.js';

@@ -1,0 +1,120 @@
+/**
+ * Analysis of a trained network: its units' rate maps on fresh trajectories, their grid, border and
+ * band scores (@gridcells/gridscore) and classes, beside the same analysis of the untrained network
+ * (same seed, step 0) as the null that SCIENCE.md asks for: smooth untrained tanh units already reach
+ * high grid scores, so counts mean something only against that baseline.
+ *
+ * Rate maps leave out the first `burnIn` steps of every trajectory: every trial starts at the centre
+ * with the state at zero, and without this the start shows up as a spot at the centre bin.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '@gridcells/tensor';
+import { classify, encodeNpy, mosaicPng, rateMaps, scoreMap, type CellClass, type Point, type RateMap, type UnitScores } from '@gridcells/gridscore';
+import { makeArena, type Arena } from './arena.js';
+import { generateTrajectories } from './trajectory.js';
+import { initParams, rollout, type CuevaParams } from './model.js';
+import { modelConfig, runStreams } from './train.js';
+import { writeAtomic } from './checkpoint.js';
+import type { RunConfig } from './config.js';
+
+export interface AnalyzeOptions {
+  trials?: number;
+  /** Steps per trajectory (default: the training length). */
+  timeSteps?: number;
+  /** Leading steps of each trajectory left out of the rate maps (default 10% of them). */
+  burnIn?: number;
+  bins?: number;
+  seed?: number;
+}
+
+export interface UnitResult extends UnitScores {
+  unit: number;
+  class: CellClass;
+}
+
+export interface Analysis {
+  units: UnitResult[];
+  maps: RateMap[];
+  counts: Record<CellClass, number>;
+}
+
+/** Arena outline in bin coordinates (x = column, y = row) for the border score. */
+function outlineInBins(arena: Arena, bins: number): Point[] {
+  const [[x0, x1], [y0, y1]] = arena.bbox;
+  return arena.outline().map(([x, y]) => [((x - x0) / (x1 - x0)) * bins, ((y - y0) / (y1 - y0)) * bins] as Point);
+}
+
+export function analyzeParams(cfg: RunConfig, params: CuevaParams, opts: AnalyzeOptions = {}): Analysis {
+  const arena = makeArena(cfg.arena);
+  const model = modelConfig(cfg);
+  const trials = opts.trials ?? 200;
+  const T = opts.timeSteps ?? cfg.train.timeSteps;
+  const burnIn = opts.burnIn ?? Math.floor(0.1 * T);
+  const bins = opts.bins ?? 20;
+  if (burnIn >= T) throw new Error(`analyze: burn-in ${burnIn} leaves no steps of ${T}`);
+  const tr = generateTrajectories(arena, cfg.trajectory, trials, T, cfg.encoding, new Rng(opts.seed ?? 4242));
+  const { rates } = rollout(model, params, tr.inputs, T, trials);
+  const N = model.hidden;
+  const kept = (T - burnIn) * trials;
+  const x = new Float64Array(kept);
+  const y = new Float64Array(kept);
+  const act = new Float64Array(kept * N);
+  let k = 0;
+  for (let t = burnIn; t < T; t++) {
+    for (let b = 0; b < trials; b++) {
+      const pi = ((t + 1) * trials + b) * 2; // position after step t, where u_t was read
+      x[k] = tr.positions[pi];
+      y[k] = tr.positions[pi + 1];
+      act.set(rates.subarray((t * trials + b) * N, (t * trials + b + 1) * N), k * N);
+      k++;
+    }
+  }
+  const { maps } = rateMaps(x, y, act, N, { bins: [bins, bins], bounds: arena.bbox, arena: arena.outline() });
+  const border = { arena: outlineInBins(arena, bins) };
+  // tanh units can be negative; the scores are invariant to scale, and shifting by +1 makes the
+  // rates non-negative as the border and band scores' field detection expects
+  const shifted = maps.map((m) => ({ ...m, data: m.data.map((v) => v + 1) }));
+  const units = shifted.map((m, unit) => {
+    const s = scoreMap(m, { border });
+    return { unit, ...s, class: classify(s) };
+  });
+  const counts: Record<CellClass, number> = { grid: 0, border: 0, band: 0, irregular: 0 };
+  for (const u of units) counts[u.class]++;
+  return { units, maps, counts };
+}
+
+/** The untrained network of a run: the same seed's initial weights. */
+export function untrainedParams(cfg: RunConfig): CuevaParams {
+  return initParams(modelConfig(cfg), runStreams(cfg.seed).init);
+}
+
+const COLUMNS = ['unit', 'score60', 'score90', 'score60_minmax', 'spacing', 'orientation', 'border', 'band', 'class'];
+
+function csv(units: UnitResult[]): string {
+  const f = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(10))) : 'nan');
+  return [COLUMNS.join(','), ...units.map((u) => [u.unit, f(u.score60), f(u.score90), f(u.score60Minmax), f(u.spacing), f(u.orientation), f(u.border), f(u.band), u.class].join(','))].join('\n') + '\n';
+}
+
+/**
+ * Writes RUN/analysis/: scores.csv (trained, one row per unit), scores_untrained.csv (the null),
+ * rate_maps.npy (units x bins x bins, float32, NaN unvisited), rate_maps.png (mosaic labelled with
+ * class and score) and summary.json (counts per class, trained and untrained). scores.csv is also
+ * copied to RUN/scores.csv.
+ */
+export function writeAnalysis(runDir: string, trained: Analysis, untrained: Analysis, meta: Record<string, unknown>): string {
+  const dir = join(runDir, 'analysis');
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, 'scores.csv'), csv(trained.units));
+  writeAtomic(join(runDir, 'scores.csv'), csv(trained.units));
+  writeAtomic(join(dir, 'scores_untrained.csv'), csv(untrained.units));
+  const n = trained.maps[0].height;
+  const flat = new Float32Array(trained.maps.length * n * n);
+  trained.maps.forEach((m, i) => flat.set(m.data, i * n * n));
+  writeAtomic(join(dir, 'rate_maps.npy'), encodeNpy(flat, [trained.maps.length, n, n]));
+  const order = [...trained.units].sort((a, b) => a.class.localeCompare(b.class) || b.score60 - a.score60);
+  const label = (u: UnitResult) => `${u.unit} ${u.class}\n${u.class === 'border' ? `b ${u.border.toFixed(2)}` : u.class === 'band' ? `band ${u.band.toFixed(2)}` : `s60 ${Number.isFinite(u.score60) ? u.score60.toFixed(2) : 'nan'}`}`;
+  writeAtomic(join(dir, 'rate_maps.png'), mosaicPng(order.map((u) => trained.maps[u.unit]), { labels: order.map(label) }));
+  writeAtomic(join(dir, 'summary.json'), JSON.stringify({ ...meta, counts: trained.counts, untrained_counts: untrained.counts }, null, 2) + '\n');
+  return dir;
+}
