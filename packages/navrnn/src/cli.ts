@@ -159,10 +159,10 @@ async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string
   const trained = analyzeParams(cfg, params, opts);
   const untrained = analyzeParams(cfg, untrainedParams(cfg), opts);
   const out = writeAnalysis(run, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend });
-  const row = (name: string, c: Record<string, number>) => `${name.padEnd(22)} ${['grid', 'border', 'band', 'irregular'].map((k) => String(c[k]).padStart(9)).join('')}`;
+  const row = (name: string, c: Record<string, number>) => `${name.padEnd(22)} ${['grid', 'border', 'band', 'irregular'].map((k) => String(c[k]).padStart(11)).join('')}`;
   process.stdout.write(
     `units by class (${model.hidden} units; thresholds: gridscore defaults)\n` +
-      `${''.padEnd(22)}${['grid', 'border', 'band', 'irregular'].map((k) => k.padStart(9)).join('')}\n` +
+      `${''.padEnd(22)}${['grid', 'border', 'band', 'irregular'].map((k) => k.padStart(11)).join('')}\n` +
       row(`trained (step ${state.step})`, trained.counts) + '\n' + row('untrained (step 0)', untrained.counts) + '\n' +
       `scores: ${join(run, 'scores.csv')}; rate maps, mosaic and summary: ${out}\n`,
   );

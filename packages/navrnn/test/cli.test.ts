@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseNpy } from '@gridcells/gridscore';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -75,5 +76,28 @@ describe('gridcells CLI', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
     oneLineError(run('eval', join(dir(), 'nothing')), /the run config .*config\.json does not exist/);
     oneLineError(run('train', '--out', out, '--config', cfg), /already holds a run; use --resume/);
+  });
+});
+
+describe('gridcells analyze', () => {
+  it('writes scores.csv (one row per unit, the gridscore columns), rate maps as .npy and a summary against the untrained network', () => {
+    const out = join(dir(), 'run');
+    const cfg = join(dir(), 'small.json');
+    writeFileSync(cfg, JSON.stringify({ model: { hidden: 6 }, train: { steps: 4, batch: 4, timeSteps: 30, checkpointEvery: 4, evalBatch: 4 } }));
+    expect(run('train', '--config', cfg, '--out', out).status).toBe(0);
+    const r = run('analyze', out, '--trials', '40', '--burn-in', '5');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/trained \(step 4\)\s+\d+\s+\d+\s+\d+\s+\d+/);
+    expect(r.stdout).toMatch(/untrained \(step 0\)/);
+    const lines = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('unit,score60,score90,score60_minmax,spacing,orientation,border,band,class');
+    expect(lines).toHaveLength(7);
+    for (const l of lines.slice(1)) expect(l.split(',').at(-1)).toMatch(/^(grid|border|band|irregular)$/);
+    const maps = parseNpy(readFileSync(join(out, 'analysis', 'rate_maps.npy')));
+    expect(maps.shape).toEqual([6, 20, 20]);
+    const summary = JSON.parse(readFileSync(join(out, 'analysis', 'summary.json'), 'utf8'));
+    const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    expect(total(summary.counts)).toBe(6);
+    expect(total(summary.untrained_counts)).toBe(6);
   });
 });
