@@ -8,10 +8,11 @@ import { GPU } from 'gpu.js';
 import { Rng, normal } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  CUEVA_DEFAULTS, GpuJsCueva, describeWebGpu, drawNoise, generateTrajectories, gpujsMatmul, initParams, lossAndGradientSync,
+  CUEVA_DEFAULTS, describeWebGpu, drawNoise, generateTrajectories, gpujsMatmul, initParams, lossAndGradientSync,
   makeArena, paramList, releaseWebGpu, toBatch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
+import { timeGpuJsStep } from './step.bench.js';
 
 export async function benchGpu(): Promise<Row[]> {
   const d = await describeWebGpu();
@@ -45,19 +46,11 @@ export async function benchGpu(): Promise<Row[]> {
     const rng = new Rng(7);
     const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, B, T, 'speed-direction', rng);
     const data = toBatch(tr, drawNoise(rng, T, B, cfg.hidden, cfg.noiseStd));
-    const kernels = new GpuJsCueva('webgpu', cfg, { T, B, N: 100, nIn: 2 });
+    const ms = await timeGpuJsStep('webgpu', cfg, data, 3);
+    rows.push({ case: 'cueva training step', backend: label, hidden: 100, batch: B, steps: T, median_ms: ms, gflops: null, note: 'gpu.js pipeline plan (first call traces; excluded)' });
     const p = initParams(cfg, new Rng(1));
     const list = paramList(p);
     const adam = new Adam({ lr: 1e-3 });
-    const times: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const t0 = performance.now();
-      const r = await kernels.lossAndGrad(p, data);
-      adam.step(list, r.grads);
-      if (i > 0) times.push(performance.now() - t0);
-    }
-    kernels.destroy();
-    rows.push({ case: 'cueva training step', backend: label, hidden: 100, batch: B, steps: T, median_ms: median(times), gflops: null, note: 'gpu.js pipeline plan (first call traces; excluded)' });
     const cpu: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();

@@ -95,6 +95,29 @@ function tfjsStep(cfg: CuevaModelConfig, data: Batch) {
   };
 }
 
+/**
+ * Median time of a training step (loss, gradient, Adam) on gpu.js kernels, over `reps` calls after
+ * a first one that traces and compiles the pipeline plan (not counted).
+ */
+export async function timeGpuJsStep(mode: 'webgpu' | 'webasm' | 'cpu', cfg: CuevaModelConfig, data: Batch, reps: number): Promise<number> {
+  const kernels = new GpuJsCueva(mode, cfg, { T: data.steps, B: data.batch, N: cfg.hidden, nIn: cfg.nInputs });
+  const p = initParams(cfg, new Rng(1));
+  const list = paramList(p);
+  const adam = new Adam({ lr: 1e-3 });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i <= reps; i++) {
+      const t0 = performance.now();
+      const r = await kernels.lossAndGrad(p, data);
+      adam.step(list, r.grads);
+      if (i > 0) times.push(performance.now() - t0);
+    }
+  } finally {
+    kernels.destroy();
+  }
+  return median(times);
+}
+
 export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
   await tf.setBackend('wasm');
   await tf.ready();
@@ -122,19 +145,8 @@ export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
     // the same BPTT as gpu.js kernels in one pipeline plan, on gpu.js's CPU backends
     for (const mode of ['webasm', 'cpu'] as const) {
       if (B > 64) continue;
-      const kernels = new GpuJsCueva(mode, cfg, { T, B, N, nIn: 2 });
-      const p = initParams(cfg, new Rng(1));
-      const list = paramList(p);
-      const adam = new Adam({ lr: 1e-3 });
-      const times: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const t0 = performance.now();
-        const r = await kernels.lossAndGrad(p, data);
-        adam.step(list, r.grads);
-        if (i > 0) times.push(performance.now() - t0); // the first call traces and compiles the plan
-      }
-      kernels.destroy();
-      rows.push({ case: 'cueva training step', backend: `gpujs-${mode}`, hidden: N, batch: B, steps: T, median_ms: median(times), gflops: null, note: 'gpu.js kernels, one pipeline plan' });
+      const ms = await timeGpuJsStep(mode, cfg, data, 2);
+      rows.push({ case: 'cueva training step', backend: `gpujs-${mode}`, hidden: N, batch: B, steps: T, median_ms: ms, gflops: null, note: 'gpu.js kernels, one pipeline plan' });
     }
     const peer = tfjsStep(cfg, data);
     const ms = median(time(B > 100 ? 2 : 3, peer.step));

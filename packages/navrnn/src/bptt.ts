@@ -234,9 +234,38 @@ function tensors(cfg: CuevaModelConfig, grads: Data[]): Tensor[] {
   return [Tensor.fromData(grads[0], [N, N]), Tensor.fromData(grads[1], [cfg.nInputs, N]), Tensor.fromData(grads[2], [N]), Tensor.fromData(grads[3], [N, 2])];
 }
 
+/**
+ * Adds the weight cost's gradient (2 lw W / size for W_in and W_out) evaluated at `wIn`, `wOut`:
+ * the weights themselves for a gradient, a direction v for a Gauss-Newton product (the cost is
+ * quadratic, so its Hessian times v is the same expression).
+ */
+function addWeightCost(cfg: CuevaModelConfig, grads: Data[], wIn: ArrayLike<number>, wOut: ArrayLike<number>): void {
+  const cIn = (2 * cfg.lambdaWeights) / wIn.length;
+  for (let k = 0; k < grads[1].length; k++) grads[1][k] += cIn * wIn[k];
+  const cOut = (2 * cfg.lambdaWeights) / wOut.length;
+  for (let k = 0; k < grads[3].length; k++) grads[3][k] += cOut * wOut[k];
+}
+
+/**
+ * The loss from its sums (squared readout errors, squared rates) and the weights, and the
+ * gradient with the weight cost's part added: shared by every backend's BPTT.
+ */
+export function assembleLoss(cfg: CuevaModelConfig, p: CuevaParams, T: number, B: number, sumSqErrors: number, sumSqRates: number, grads: Data[]): FusedResult {
+  const Win = p.wIn.data;
+  const Wout = p.wOut.data;
+  let wIn2 = 0;
+  for (const v of Win) wIn2 += v * v;
+  let wOut2 = 0;
+  for (const v of Wout) wOut2 += v * v;
+  const mse = sumSqErrors / (T * B * 2);
+  const rateCost = (cfg.lambdaRates * sumSqRates) / (T * B * cfg.hidden);
+  const weightCost = cfg.lambdaWeights * (wIn2 / Win.length + wOut2 / Wout.length);
+  addWeightCost(cfg, grads, Win, Wout);
+  return { loss: mse + weightCost + rateCost, mse, weightCost, rateCost, grads: tensors(cfg, grads) };
+}
+
 export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend = getBackend()): FusedResult {
   const { steps: T, batch: B } = data;
-  const N = cfg.hidden;
   const c = context(cfg, p, data, backend, {});
   const { Y, sumSqRates } = forward(c, data.noise);
   const DY = allocate(p.wRec.dtype, T * B * 2);
@@ -246,21 +275,8 @@ export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Ba
     se += e * e;
     DY[k] = e / (T * B);
   }
-  const Win = p.wIn.data;
-  const Wout = p.wOut.data;
-  let wIn2 = 0;
-  for (const v of Win) wIn2 += v * v;
-  let wOut2 = 0;
-  for (const v of Wout) wOut2 += v * v;
-  const mse = se / (T * B * 2);
-  const rateCost = (cfg.lambdaRates * sumSqRates) / (T * B * N);
-  const weightCost = cfg.lambdaWeights * (wIn2 / Win.length + wOut2 / Wout.length);
-  const grads = backward(c, DY, null, (2 * cfg.lambdaRates) / (T * B * N));
-  const cIn = (2 * cfg.lambdaWeights) / Win.length;
-  for (let k = 0; k < grads[1].length; k++) grads[1][k] += cIn * Win[k];
-  const cOut = (2 * cfg.lambdaWeights) / Wout.length;
-  for (let k = 0; k < grads[3].length; k++) grads[3][k] += cOut * Wout[k];
-  return { loss: mse + weightCost + rateCost, mse, weightCost, rateCost, grads: tensors(cfg, grads) };
+  const grads = backward(c, DY, null, (2 * cfg.lambdaRates) / (T * B * cfg.hidden));
+  return assembleLoss(cfg, p, T, B, se, sumSqRates, grads);
 }
 
 /**
@@ -280,11 +296,6 @@ export function cuevaGaussNewton(cfg: CuevaModelConfig, p: CuevaParams, data: Ba
   const dY = tangent(c, v);
   for (let k = 0; k < dY.length; k++) dY[k] /= T * B;
   const grads = backward(c, dY, c.dU, (2 * cfg.lambdaRates + structural) / (T * B * N));
-  const Win = p.wIn.data;
-  const Wout = p.wOut.data;
-  const cIn = (2 * cfg.lambdaWeights) / Win.length;
-  for (let k = 0; k < grads[1].length; k++) grads[1][k] += cIn * v[1].data[k];
-  const cOut = (2 * cfg.lambdaWeights) / Wout.length;
-  for (let k = 0; k < grads[3].length; k++) grads[3][k] += cOut * v[3].data[k];
+  addWeightCost(cfg, grads, v[1].data, v[3].data);
   return tensors(cfg, grads);
 }

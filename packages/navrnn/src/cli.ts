@@ -93,13 +93,7 @@ export function program(): Command {
     .option('--time-steps <n>', 'steps per trajectory (default: the training length)')
     .option('--seed <n>', 'seed of the fresh trajectories', '12345')
     .action(async (run: string, o) => {
-      const saved = readJson(join(run, 'config.json'), 'the run config') as Record<string, unknown>;
-      delete saved.resolved;
-      const cfg = parseConfig(saved);
-      const dir = o.checkpoint ?? latestCheckpoint(run);
-      if (!dir) throw new CheckpointError(`no checkpoint in ${run} (checkpoints/latest is missing)`);
-      const model = modelConfig(cfg);
-      const { params, state } = loadCheckpoint(dir, paramShapes(model));
+      const { cfg, dir, model, params, state } = loadRun(run, o.checkpoint);
       const T = o.timeSteps !== undefined ? intOption(o.timeSteps, '--time-steps') : cfg.train.timeSteps;
       const trials = intOption(o.trials, '--trials');
       if (trials < 1 || T < 1) throw new UsageError('--trials and --time-steps must be >= 1');
@@ -144,14 +138,19 @@ export function program(): Command {
   return cmd;
 }
 
-async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string }): Promise<void> {
+/** A run's config and one of its checkpoints (default: the latest), checked. */
+function loadRun(run: string, checkpoint?: string) {
   const saved = readJson(join(run, 'config.json'), 'the run config') as Record<string, unknown>;
   delete saved.resolved;
   const cfg = parseConfig(saved);
-  const dir = o.checkpoint ?? latestCheckpoint(run);
+  const dir = checkpoint ?? latestCheckpoint(run);
   if (!dir) throw new CheckpointError(`no checkpoint in ${run} (checkpoints/latest is missing)`);
   const model = modelConfig(cfg);
-  const { params, state } = loadCheckpoint(dir, paramShapes(model));
+  return { cfg, dir, model, ...loadCheckpoint(dir, paramShapes(model)) };
+}
+
+async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string }): Promise<void> {
+  const { cfg, dir, model, params, state } = loadRun(run, o.checkpoint);
   const backend = await resolveBackend(cfg.backend);
   setBackend(kernelsOf(backend));
   const opts = { trials: intOption(o.trials ?? '200', '--trials'), burnIn: o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined };

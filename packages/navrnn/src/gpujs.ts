@@ -14,9 +14,8 @@
  * The same maths as bptt.ts (the TypeScript fast path), which the tests compare it against.
  */
 import { GPU } from 'gpu.js';
-import { Tensor } from '@gridcells/tensor';
 import type { Batch, CuevaModelConfig, CuevaParams } from './model.js';
-import type { FusedResult } from './bptt.js';
+import { assembleLoss, type FusedResult } from './bptt.js';
 
 export type GpuJsMode = 'webgpu' | 'webasm' | 'cpu';
 
@@ -255,22 +254,7 @@ export class GpuJsCueva {
       gWout[j * 2] = gSmall[(nIn + 1) * N + j];
       gWout[j * 2 + 1] = gSmall[(nIn + 2) * N + j];
     }
-    const cfg = this.cfg;
-    const Win = p.wIn.data;
-    const Wout = p.wOut.data;
-    let wIn2 = 0;
-    for (const v of Win) wIn2 += v * v;
-    let wOut2 = 0;
-    for (const v of Wout) wOut2 += v * v;
-    for (let q = 0; q < gWin.length; q++) gWin[q] += ((2 * cfg.lambdaWeights) / Win.length) * Win[q];
-    for (let q = 0; q < gWout.length; q++) gWout[q] += ((2 * cfg.lambdaWeights) / Wout.length) * Wout[q];
-    const mse = se / (T * B * 2);
-    const rateCost = (cfg.lambdaRates * sr) / (T * B * N);
-    const weightCost = cfg.lambdaWeights * (wIn2 / Win.length + wOut2 / Wout.length);
-    return {
-      loss: mse + weightCost + rateCost, mse, weightCost, rateCost,
-      grads: [Tensor.fromData(gW, [N, N]), Tensor.fromData(gWin, [nIn, N]), Tensor.fromData(gb, [N]), Tensor.fromData(gWout, [N, 2])],
-    };
+    return assembleLoss(this.cfg, p, T, B, se, sr, [gW, gWin, gb, gWout]);
   }
 
   destroy(): void {
