@@ -12,6 +12,8 @@ import { readNpy } from './npy.js';
 import { mapsFromArray } from './map.js';
 import { scoreMap, classify, DEFAULT_THRESHOLDS, type UnitScores } from './classify.js';
 import { mosaicPng } from './figures.js';
+import { autocorrelogram } from './autocorrelogram.js';
+import { smoothMap } from './ratemaps.js';
 import type { GridMode } from './grid.js';
 
 const HELP = `Usage: gridscore MAPS.npy [options]
@@ -31,6 +33,7 @@ Options:
                       which 60-degree score the grid threshold applies to (default deepmind)
   --smooth SIGMA      Gaussian smoothing in bins before scoring (default 0: none)
   --png FILE          also write a PNG mosaic of the maps, labelled with class and score
+  --sac-png FILE      also write a PNG mosaic of their spatial autocorrelograms
   --grid-threshold X, --border-threshold X, --band-threshold X
                       classification thresholds (defaults ${DEFAULT_THRESHOLDS.grid60}, ${DEFAULT_THRESHOLDS.border}, ${DEFAULT_THRESHOLDS.band})
   -h, --help          this help
@@ -60,6 +63,14 @@ function tileScore(r: UnitScores & { class: string }): string {
   return `s60 ${fmt(+r.score60.toFixed(2))}`;
 }
 
+/** Writes a file atomically (temp file + rename): a reader never sees half a file. */
+function writePng(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+  process.stderr.write(`gridscore: wrote ${path}\n`);
+}
+
 export function main(argv: string[]): void {
   let parsed;
   try {
@@ -71,6 +82,7 @@ export function main(argv: string[]): void {
         mode: { type: 'string', default: 'deepmind' },
         smooth: { type: 'string' },
         png: { type: 'string' },
+        'sac-png': { type: 'string' },
         'grid-threshold': { type: 'string' },
         'border-threshold': { type: 'string' },
         'band-threshold': { type: 'string' },
@@ -123,12 +135,14 @@ export function main(argv: string[]): void {
     }
     process.stdout.write(out.join('\n') + '\n');
   }
-  if (values.png) {
-    const labels = rows.map((r) => `${r.index} ${r.class}\n${tileScore(r)}`);
-    const tmp = `${values.png}.tmp-${process.pid}`;
-    writeFileSync(tmp, mosaicPng(maps, { labels }));
-    renameSync(tmp, values.png); // atomic: a reader never sees half a file
-    process.stderr.write(`gridscore: wrote ${values.png}\n`);
+  const labels = rows.map((r) => `${r.index} ${r.class}\n${tileScore(r)}`);
+  if (values.png) writePng(values.png, mosaicPng(maps, { labels }));
+  if (values['sac-png']) {
+    const sacs = maps.map((m) => {
+      const sac = autocorrelogram(smooth ? smoothMap(m, smooth) : m);
+      return { data: sac.data, height: sac.height, width: sac.width };
+    });
+    writePng(values['sac-png'], mosaicPng(sacs, { labels, range: [-1, 1] }));
   }
 }
 

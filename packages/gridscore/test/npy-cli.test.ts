@@ -73,9 +73,10 @@ describe('gridscore CLI', () => {
     }
     expect(r.stderr).toMatch(/warning: .*maps_n32.npy map 20: constant map: scores are undefined/);
   });
-  it('--format json, --mode minmax, --png writes a PNG with one labelled tile per map', () => {
+  it('--format json, --mode minmax, --png and --sac-png write PNGs with one labelled tile per map', () => {
     const png = join(dir, 'mosaic.png');
-    const r = run([join(FIXTURES, 'maps_n20.npy'), '--format', 'json', '--mode', 'minmax', '--png', png, '--smooth', '0.5']);
+    const sacPng = join(dir, 'sac.png');
+    const r = run([join(FIXTURES, 'maps_n20.npy'), '--format', 'json', '--mode', 'minmax', '--png', png, '--sac-png', sacPng, '--smooth', '0.5']);
     expect(r.status).toBe(0);
     const rows = JSON.parse(r.stdout);
     expect(rows).toHaveLength(14);
@@ -83,6 +84,9 @@ describe('gridscore CLI', () => {
     const img = PNG.sync.read(readFileSync(png));
     expect(img.width).toBeGreaterThan(10 * 100);
     expect(img.height).toBeGreaterThan(2 * 100);
+    // autocorrelograms are (2n - 1) x (2n - 1): 39 bins drawn at round(100 / 39) = 3 pixels each
+    const sac = PNG.sync.read(readFileSync(sacPng));
+    expect(sac.width).toBe(10 * (39 * 3 + 6) + 6);
   });
   it('reads a single (H, W) map and float32 data', () => {
     const file = join(dir, 'one.npy');

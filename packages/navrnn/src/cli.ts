@@ -38,9 +38,12 @@ function readJson(path: string, what: string): unknown {
 }
 
 /** The config of `train`: a preset or a file, with command-line overrides. */
-function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; out: string; resume?: boolean }): RunConfig {
+function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; optimizer?: string; out: string; resume?: boolean }): RunConfig {
   const overrides: Record<string, unknown> = {};
-  if (o.steps !== undefined) overrides.train = { steps: intOption(o.steps, '--steps') };
+  const train: Record<string, unknown> = {};
+  if (o.steps !== undefined) train.steps = intOption(o.steps, '--steps');
+  if (o.optimizer !== undefined) train.optimizer = o.optimizer;
+  if (Object.keys(train).length) overrides.train = train;
   if (o.seed !== undefined) overrides.seed = intOption(o.seed, '--seed');
   if (o.backend !== undefined) overrides.backend = o.backend;
   if (o.resume && !o.preset && !o.config) {
@@ -68,7 +71,8 @@ export function program(): Command {
     .requiredOption('--out <dir>', 'the run folder')
     .option('--steps <n>', 'training steps (overrides the config)')
     .option('--seed <n>', 'random seed (overrides the config)')
-    .option('--backend <name>', 'kernels: auto or reference (overrides the config)')
+    .option('--backend <name>', 'kernels: auto, wasm, js, autograd, webgpu, gpujs-webasm, gpujs-cpu (overrides the config)')
+    .option('--optimizer <name>', 'adam, sgd or hf (Hessian-free; its settings under train.hf in the config)')
     .option('--resume', 'continue the run in --out from its latest checkpoint')
     .action(async (o) => {
       const cfg = resolveConfig(o);
@@ -125,6 +129,7 @@ export function program(): Command {
     .option('--steps <n>', 'training steps (overrides the config)')
     .option('--seed <n>', 'random seed (overrides the config)')
     .option('--backend <name>', 'kernels (overrides the config)')
+    .option('--optimizer <name>', 'adam, sgd or hf (overrides the config)')
     .action(async (o) => {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
       o.out ??= join('runs', `${o.preset ?? (o.config ? 'custom' : 'quick')}-${stamp}`);

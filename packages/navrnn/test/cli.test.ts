@@ -48,6 +48,17 @@ describe('gridcells CLI', () => {
     expect(saved.resolved.backend).toBe('wasm');
   });
 
+  it('--optimizer hf trains with Hessian-free and records it', () => {
+    const out = join(dir(), 'hf');
+    const cfg = join(dir(), 'small.json');
+    writeFileSync(cfg, JSON.stringify({ model: { hidden: 8 }, train: { steps: 3, batch: 4, timeSteps: 10, checkpointEvery: 3, evalBatch: 8, hf: { maxCgIterations: 5 } } }));
+    const t = run('train', '--config', cfg, '--out', out, '--optimizer', 'hf');
+    expect(t.status, t.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).train.optimizer).toBe('hf');
+    const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    expect(last.hf_cg_iterations).toBeGreaterThan(0);
+  });
+
   it('an unknown preset: one-line error, exit 2', () => {
     oneLineError(run('train', '--preset', 'cueva-moon', '--out', join(dir(), 'x')), /unknown preset 'cueva-moon' \(have: cueva-square, cueva-triangle, cueva-hexagon, quick\)/);
   });
