@@ -6,11 +6,12 @@
  *     pre-generated trajectories and noise. Medians over repeated runs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { GPU } from 'gpu.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { Rng, WasmBackend, normal, referenceBackend, type Backend } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  CUEVA_DEFAULTS, GpuJsCueva, drawNoise, generateTrajectories, initParams, lossAndGradientSync, makeArena, paramList, toBatch,
+  CUEVA_DEFAULTS, GpuJsCueva, gpujsMatmul, drawNoise, generateTrajectories, initParams, lossAndGradientSync, makeArena, paramList, toBatch,
   type Batch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
@@ -46,6 +47,17 @@ export async function benchMatmul(sizes = [64, 128, 256, 512, 1024, 2048]): Prom
       }
       const ms = median(time(name === 'js' ? Math.min(reps, 3) : reps, () => be.matmul(a, b, out, 1, n, n, n, 0, 0)));
       rows.push({ case: `matmul ${n}`, backend: name, hidden: null, batch: null, steps: null, median_ms: ms, gflops: flops / ms / 1e6, note: '' });
+    }
+    // gpu.js kernels (a dot per output) on its CPU backends; arguments as rows, as gpu.js takes them
+    for (const mode of ['webasm', 'cpu'] as const) {
+      if (mode === 'cpu' && n > 1024) continue;
+      const gpu = new GPU({ mode });
+      const kernel = gpujsMatmul(gpu, n, n, n);
+      const A = Array.from({ length: n }, (_, i) => a.subarray(i * n, (i + 1) * n));
+      const Bm = Array.from({ length: n }, (_, i) => b.subarray(i * n, (i + 1) * n));
+      const ms = median(time(mode === 'cpu' ? Math.min(reps, 3) : reps, () => kernel(A, Bm)));
+      gpu.destroy();
+      rows.push({ case: `matmul ${n}`, backend: `gpujs-${mode}`, hidden: null, batch: null, steps: null, median_ms: ms, gflops: flops / ms / 1e6, note: 'gpu.js kernel' });
     }
     const ta = tf.tensor2d(a, [n, n]);
     const tb = tf.tensor2d(b, [n, n]);
