@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presetConfig, train, type MetricsLine } from '@gridcells/navrnn';
 import type { Row } from './table.js';
-import type { Series } from './svg.js';
+import type { Series } from '@gridcells/navrnn';
 
 export interface HfBenchOptions {
   seconds: number;

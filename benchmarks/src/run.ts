@@ -10,7 +10,7 @@ import { benchGridscore } from './gridscore.bench.js';
 import { benchHessianFree } from './hf.bench.js';
 import { benchMatmul, benchTrainingStep } from './step.bench.js';
 import { benchGpu } from './gpu.bench.js';
-import { lineChart } from './svg.js';
+import { lineChart } from '@gridcells/navrnn';
 import { machine, printTable, writeJson, type Row } from './table.js';
 
 const resultPath = (file: string) => fileURLToPath(new URL(`../results/${file}`, import.meta.url));

@@ -38,9 +38,10 @@ export function spatialInformation(map: RateMap, occupancy?: ArrayLike<number>):
 
 /**
  * Head-direction tuning from a time series: the occupancy-normalised tuning curve over `bins`
- * direction bins (default 36, 10 degrees), shifted so its minimum is 0 (units may be negative,
- * e.g. tanh), and its mean resultant vector: length in [0, 1] (1 = fires in one direction only)
- * and preferred direction in degrees [0, 360).
+ * direction bins (default 36, 10 degrees) and its mean resultant vector: length in [0, 1]
+ * (1 = fires in one direction only) and preferred direction in degrees [0, 360). Rates must be
+ * non-negative (shift a tanh unit by +1 first): shifting each curve by its own minimum would make
+ * an almost flat curve look sharply tuned.
  */
 export function headDirectionTuning(heading: ArrayLike<number>, activity: ArrayLike<number>, bins = 36) {
   if (heading.length !== activity.length) throw new Error(`headDirectionTuning: ${heading.length} headings but ${activity.length} activity samples`);
@@ -53,8 +54,9 @@ export function headDirectionTuning(heading: ArrayLike<number>, activity: ArrayL
     count[b]++;
   }
   const curve = Array.from(sum, (s, b) => (count[b] > 0 ? s / count[b] : NaN));
-  const finite = curve.filter(Number.isFinite);
-  const lo = Math.min(...finite);
+  const lowest = Math.min(...curve.filter(Number.isFinite));
+  if (lowest < 0) throw new Error(`headDirectionTuning: rates must be >= 0 (the tuning curve reaches ${lowest}); shift the activity first`);
+  const lo = 0;
   let c = 0, s = 0, n = 0;
   curve.forEach((r, b) => {
     if (!Number.isFinite(r)) return;

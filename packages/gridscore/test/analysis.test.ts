@@ -88,6 +88,7 @@ describe('tuning statistics', () => {
       expect(diff).toBeLessThan(3);
       expect(r.resultantLength).toBeGreaterThan(0.5);
       expect(headDirectionTuning(h, Array.from(h, () => 1 + 0.01 * rand())).resultantLength).toBeLessThan(0.2);
+      expect(() => headDirectionTuning(h, Array.from(h, (a) => Math.cos(a)))).toThrow(/rates must be >= 0/);
     }), { numRuns: 10 });
   });
   it('speed: slope and intercept of a linear unit, correlation 1', () => {

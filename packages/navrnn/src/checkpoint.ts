@@ -8,7 +8,7 @@
  * A checkpoint is written into a temporary folder and renamed into place, and `latest` is
  * replaced by rename too: a run killed at any moment leaves the previous checkpoint intact.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor, type RngState } from '@gridcells/tensor';
 import type { HessianFreeState, OptimizerState } from '@gridcells/autograd';
@@ -58,6 +58,17 @@ export function saveCheckpoint(runDir: string, params: CuevaParams, state: Check
   renameSync(tmp, final);
   writeAtomic(join(root, 'latest'), name + '\n');
   return final;
+}
+
+/** Every complete checkpoint of a run, oldest first: [step, folder]. */
+export function listCheckpoints(runDir: string): [number, string][] {
+  const root = join(runDir, 'checkpoints');
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((name) => /^step-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [Number(m[1]), join(root, m[0])] as [number, string])
+    .sort((a, b) => a[0] - b[0]);
 }
 
 /** The folder of the newest checkpoint, or null when the run has none. */

@@ -11,13 +11,14 @@ import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, PRESETS, mergeConfig, parseConfig, presetConfig, type RunConfig } from './config.js';
-import { CheckpointError, latestCheckpoint, loadCheckpoint } from './checkpoint.js';
+import { CheckpointError, latestCheckpoint, listCheckpoints, loadCheckpoint } from './checkpoint.js';
 import { RunFolderError, TrainingError, evaluate, kernelsOf, modelConfig, resolveBackend, toBatch, train } from './train.js';
 import { makeArena } from './arena.js';
 import { generateTrajectories } from './trajectory.js';
 import { paramShapes } from './model.js';
 import { progressReporter } from './progress.js';
-import { analyzeParams, untrainedParams, writeAnalysis } from './analyze.js';
+import { analyzeParams, development, longPathError, untrainedParams, writeAnalysis } from './analyze.js';
+import { writeReport } from './report.js';
 import { Rng, setBackend } from '@gridcells/tensor';
 
 class UsageError extends Error {}
@@ -116,6 +117,17 @@ export function program(): Command {
     .option('--checkpoint <dir>', 'a checkpoint folder (default: the run\'s latest)')
     .option('--trials <n>', 'fresh trajectories for the rate maps', '200')
     .option('--burn-in <n>', 'leading steps of each trajectory left out (default 10% of them)')
+    .option('--long-factor <n>', 'long-path test: paths this many times the training length', '100')
+    .action(async (run: string, o) => {
+      await analyzeRun(run, o);
+    });
+
+  cmd
+    .command('report')
+    .description('analyze a run (every checkpoint) and write RUN/report.html, readable offline')
+    .argument('<run>', 'a run folder')
+    .option('--trials <n>', 'fresh trajectories for the rate maps', '200')
+    .option('--long-factor <n>', 'long-path test: paths this many times the training length', '100')
     .action(async (run: string, o) => {
       await analyzeRun(run, o);
     });
@@ -154,21 +166,32 @@ function loadRun(run: string, checkpoint?: string) {
   return { cfg, dir, model, ...loadCheckpoint(dir, paramShapes(model)) };
 }
 
-async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string }): Promise<void> {
+/**
+ * The analysis of a run: the chosen checkpoint and the untrained network scored, every checkpoint
+ * counted for the development curves, the long-path test, then analysis/ and report.html written.
+ */
+async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string; longFactor?: string }): Promise<void> {
   const { cfg, dir, model, params, state } = loadRun(run, o.checkpoint);
   const backend = await resolveBackend(cfg.backend);
   setBackend(kernelsOf(backend));
   const opts = { trials: intOption(o.trials ?? '200', '--trials'), burnIn: o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined };
   if (opts.trials < 1) throw new UsageError('--trials must be >= 1');
+  const factor = intOption(o.longFactor ?? '100', '--long-factor');
+  if (factor < 1) throw new UsageError('--long-factor must be >= 1');
   const trained = analyzeParams(cfg, params, opts);
   const untrained = analyzeParams(cfg, untrainedParams(cfg), opts);
-  const out = writeAnalysis(run, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend });
+  const checkpoints = listCheckpoints(run).map(([step, d]) => ({ step, params: d === dir ? params : loadCheckpoint(d, paramShapes(model)).params }));
+  const dev = development(cfg, checkpoints, opts);
+  const longPath = longPathError(cfg, params, factor);
+  const out = writeAnalysis(run, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend, development: dev, long_path: longPath });
+  const config = readJson(join(run, 'config.json'), 'the run config') as Record<string, unknown>;
+  const report = writeReport({ runDir: run, config, trained, untrained, development: dev, longPath, step: state.step });
   const row = (name: string, c: Record<string, number>) => `${name.padEnd(22)} ${['grid', 'border', 'band', 'irregular'].map((k) => String(c[k]).padStart(11)).join('')}`;
   process.stdout.write(
     `units by class (${model.hidden} units; thresholds: gridscore defaults)\n` +
       `${''.padEnd(22)}${['grid', 'border', 'band', 'irregular'].map((k) => k.padStart(11)).join('')}\n` +
       row(`trained (step ${state.step})`, trained.counts) + '\n' + row('untrained (step 0)', untrained.counts) + '\n' +
-      `scores: ${join(run, 'scores.csv')}; rate maps, mosaic and summary: ${out}\n`,
+      `scores: ${join(run, 'scores.csv')}; rate maps, mosaic and summary: ${out}\nreport: ${report}\n`,
   );
 }
 

@@ -8,3 +8,5 @@ export { formatProgress, progressReporter } from './progress.js';
 export * from "./bptt.js";
 export { GpuJsCueva, enableWebGpu, describeWebGpu, probeWebGpuQuietly, releaseWebGpu, gpujsMatmul, type GpuJsMode } from './gpujs.js';
 export * from './analyze.js';
+export { lineChart, histogram, type Series } from './svg.js';
+export * from './report.js';

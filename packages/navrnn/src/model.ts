@@ -123,19 +123,26 @@ export interface Rollout {
   rates: Float32Array;
 }
 
-/** Runs the network forward without recording gradients (evaluation and analysis). */
-export function rollout(cfg: CuevaModelConfig, p: CuevaParams, inputs: Float32Array, steps: number, batch: number, noise: Float32Array | null = null): Rollout {
+/**
+ * Runs the network forward without recording gradients (evaluation and analysis). With
+ * `keepRates: false` (long paths) the rates are not kept and `rates` is empty.
+ */
+export function rollout(
+  cfg: CuevaModelConfig, p: CuevaParams, inputs: Float32Array, steps: number, batch: number, noise: Float32Array | null = null,
+  opts: { keepRates?: boolean } = {},
+): Rollout {
+  const keep = opts.keepRates ?? true;
   return noGrad(() => {
     const N = cfg.hidden;
     const estimates = new Float32Array(steps * batch * 2);
-    const rates = new Float32Array(steps * batch * N);
+    const rates = new Float32Array(keep ? steps * batch * N : 0);
     let x: Value = zeros([batch, N]);
     for (let t = 0; t < steps; t++) {
       let drive = ag.add(ag.add(ag.matmul(ag.tanh(x), p.wRec), ag.matmul(stepSlice(inputs, t, batch, cfg.nInputs), p.wIn)), p.b);
       if (noise) drive = ag.add(drive, stepSlice(noise, t, batch, N));
       x = ag.add(ag.mul(x, 1 - cfg.alpha), ag.mul(drive, cfg.alpha));
       const u = ag.tanh(x);
-      rates.set(u.value.data, t * batch * N);
+      if (keep) rates.set(u.value.data, t * batch * N);
       estimates.set(ag.matmul(u, p.wOut).value.data, t * batch * 2);
     }
     return { estimates, rates };

@@ -56,6 +56,8 @@ export interface Trajectories {
   headings: Float64Array;
   /** [T][B]: distance moved in step t, metres. */
   speeds: Float64Array;
+  /** [T][B]: 1 where step t met a wall (heading re-drawn, turned away, or the step cancelled). */
+  boundary: Uint8Array;
   encoding: Encoding;
   /** [T][B][nInputs], float32, ready for the network. */
   inputs: Float32Array;
@@ -103,6 +105,7 @@ export function generateTrajectories(
   const positions = new Float64Array((steps + 1) * batch * 2);
   const headings = new Float64Array(steps * batch);
   const speeds = new Float64Array(steps * batch);
+  const boundary = new Uint8Array(steps * batch);
   for (let b = 0; b < batch; b++) {
     let p: Point = start === 'centre' ? [0, 0] : uniformStart(arena, rng);
     if (!arena.contains(p)) throw new Error('trajectory: the arena does not contain its centre (0, 0); use start "uniform"');
@@ -112,11 +115,13 @@ export function generateTrajectories(
     for (let t = 0; t < steps; t++) {
       let v: number;
       let turn = 0;
+      let wall = false;
       if (options.kind === 'cueva') {
         h += options.turnStd * rng.normal();
         v = drawSpeed(rng, options);
         // at a wall, re-draw the heading until the step stays inside (or stand still)
         for (let tries = 0; v > 0 && !arena.contains([p[0] + v * Math.cos(h), p[1] + v * Math.sin(h)]); tries++) {
+          wall = true;
           if (tries === 100) {
             v = 0;
             break;
@@ -132,15 +137,20 @@ export function generateTrajectories(
         if (distance < o.borderRegion && Math.abs(aWall) < Math.PI / 2) {
           v *= o.borderSlowdown;
           turn = Math.sign(aWall) * (Math.PI / 2 - Math.abs(aWall));
+          wall = true;
         }
         turn += o.dt * o.turnRateStd * rng.normal();
         // the rare step that would still cross a wall is replaced by standing still
-        if (!arena.contains([p[0] + v * Math.cos(h), p[1] + v * Math.sin(h)])) v = 0;
+        if (!arena.contains([p[0] + v * Math.cos(h), p[1] + v * Math.sin(h)])) {
+          v = 0;
+          wall = true;
+        }
       }
       h = wrapAngle(h);
       const k = t * batch + b;
       headings[k] = h;
       speeds[k] = v;
+      boundary[k] = wall ? 1 : 0;
       p = [p[0] + v * Math.cos(h), p[1] + v * Math.sin(h)];
       positions[((t + 1) * batch + b) * 2] = p[0];
       positions[((t + 1) * batch + b) * 2 + 1] = p[1];
@@ -150,7 +160,7 @@ export function generateTrajectories(
   const speedUnit = options.kind === 'cueva' ? options.speed.scale : options.speedScale * options.dt;
   const nInputs = INPUT_SIZE[encoding];
   const inputs = encodeInputs(headings, speeds, encoding, speedUnit);
-  return { batch, steps, positions, headings, speeds, encoding, inputs, nInputs, speedUnit };
+  return { batch, steps, positions, headings, speeds, boundary, encoding, inputs, nInputs, speedUnit };
 }
 
 /**

@@ -1,0 +1,131 @@
+/**
+ * report.html: one self-contained page (figures inlined; copies in `figures/` beside it) with what
+ * a run shows: training curves, every unit's rate map grouped by class, autocorrelograms of the
+ * best grid-scoring units, score histograms with their thresholds, counts per class against the
+ * untrained network, development curves over checkpoints, speed and direction tuning by class,
+ * position error on paths 100x longer than training and against wall encounters, and the config,
+ * backend, seed, machine and wall time.
+ */
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { autocorrelogram, mosaicPng, DEFAULT_THRESHOLDS, type CellClass } from '@gridcells/gridscore';
+import { histogram, lineChart } from './svg.js';
+import { writeAtomic } from './checkpoint.js';
+import type { Analysis, LongPathError } from './analyze.js';
+import type { MetricsLine } from './train.js';
+
+export interface ReportInputs {
+  runDir: string;
+  config: Record<string, unknown>;
+  trained: Analysis;
+  untrained: Analysis;
+  development: { step: number; counts: Record<CellClass, number> }[];
+  longPath: LongPathError;
+  step: number;
+}
+
+const CLASSES: CellClass[] = ['grid', 'border', 'band', 'irregular'];
+const COLOURS: Record<CellClass, string> = { grid: '#d62728', border: '#1f77b4', band: '#2ca02c', irregular: '#7f7f7f' };
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function readMetrics(runDir: string): MetricsLine[] {
+  const p = join(runDir, 'metrics.jsonl');
+  if (!existsSync(p)) return [];
+  return readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+export function writeReport(r: ReportInputs): string {
+  const figDir = join(r.runDir, 'figures');
+  mkdirSync(figDir, { recursive: true });
+  const figures: { name: string; caption: string; mime: string; bytes: Uint8Array | string }[] = [];
+  const add = (name: string, caption: string, bytes: Uint8Array | string) => {
+    writeAtomic(join(figDir, name), bytes);
+    figures.push({ name, caption, mime: name.endsWith('.svg') ? 'image/svg+xml' : 'image/png', bytes });
+  };
+
+  const metrics = readMetrics(r.runDir);
+  const train = metrics.filter((m) => m.rmse_cm !== undefined).map((m) => [m.step, m.rmse_cm!] as [number, number]);
+  const held = metrics.filter((m) => m.eval_error_cm !== undefined).map((m) => [m.step, m.eval_error_cm!] as [number, number]);
+  const centre = metrics.find((m) => m.centre_error_cm !== undefined)?.centre_error_cm;
+  add('training.svg', 'Training: RMS position error on each training batch, and mean error on the held-out trials.',
+    lineChart('position error during training', 'training step', 'error (cm)', [
+      { name: 'training batch (RMS)', points: train, colour: '#9ecae1' },
+      { name: 'held-out (mean)', points: held, colour: '#08519c' },
+      ...(centre !== undefined && held.length ? [{ name: 'answering the centre', points: [[0, centre], [held.at(-1)![0], centre]] as [number, number][], colour: '#aaaaaa' }] : []),
+    ]));
+
+  const t = r.trained;
+  const order = [...t.units].sort((a, b) => CLASSES.indexOf(a.class) - CLASSES.indexOf(b.class) || b.score60 - a.score60);
+  const label = (u: (typeof t.units)[number]) => `${u.unit} ${u.class}\n${u.class === 'border' ? `b ${u.border.toFixed(2)}` : u.class === 'band' ? `band ${u.band.toFixed(2)}` : `s60 ${Number.isFinite(u.score60) ? u.score60.toFixed(2) : 'nan'}`}`;
+  add('rate_maps.png', 'Rate maps of every unit (viridis, each tile scaled to its own range; white: unvisited), grouped by class and sorted by grid score.',
+    mosaicPng(order.map((u) => t.maps[u.unit]), { labels: order.map(label) }));
+  const best = [...t.units].filter((u) => Number.isFinite(u.score60)).sort((a, b) => b.score60 - a.score60).slice(0, 10);
+  add('sac_best.png', 'Spatial autocorrelograms of the ten units with the highest grid score (colour range -1 to 1). A grid cell shows a ring of six peaks.',
+    mosaicPng(best.map((u) => {
+      const sac = autocorrelogram({ ...t.maps[u.unit], data: t.maps[u.unit].data.map((v) => v + 1) });
+      return { data: sac.data, height: sac.height, width: sac.width };
+    }), { labels: best.map(label), range: [-1, 1] }));
+  const th = DEFAULT_THRESHOLDS;
+  add('hist_score60.svg', `Grid scores (DeepMind, 60 degrees); a grid also needs a periodic autocorrelogram.`, histogram('grid score (60 degrees)', 'score60', t.units.map((u) => u.score60), -1.5, 2.5, th.grid60));
+  add('hist_border.svg', 'Border scores (Solstad et al. 2008).', histogram('border score', 'border', t.units.map((u) => u.border), -1, 1, th.border));
+  add('hist_band.svg', 'Band scores (share of variance of the best plane wave).', histogram('band score', 'band', t.units.map((u) => u.band), 0, 1, th.band));
+  add('development.svg', 'Units of each class at every checkpoint (step 0: the untrained network).',
+    lineChart('development over training', 'training step', 'units', CLASSES.map((c) => ({ name: c, points: r.development.map((d) => [d.step, d.counts[c]] as [number, number]), colour: COLOURS[c] }))));
+  add('long_path.svg', `Mean position error along ${r.longPath.trials} paths of ${r.longPath.steps} steps (${Math.round(r.longPath.steps / Number((r.config.train as { timeSteps: number }).timeSteps))}x the training length).`,
+    lineChart('error on long paths', 'step', 'error (cm)', [{ name: 'mean error', points: r.longPath.overTime, colour: '#08519c' }]));
+  const byHits = [...r.longPath.byBoundary].sort((a, b) => a[0] - b[0]);
+  add('boundary.svg', 'Each long path\'s mean error against the number of wall encounters on it.',
+    lineChart('error against wall encounters', 'wall encounters on the path', 'mean error (cm)', [{ name: 'paths (sorted)', points: byHits, colour: '#d62728' }]));
+
+  const count = (a: Analysis, c: CellClass) => a.counts[c];
+  const emergence = CLASSES.filter((c) => c !== 'irregular').map((c) => {
+    const base = r.development[0]?.counts[c] ?? 0;
+    const first = r.development.find((d) => d.step > 0 && d.counts[c] > base);
+    return `<tr><td>${c}</td><td>${base}</td><td>${first ? `step ${first.step} (${first.counts[c]} units)` : 'never above the untrained count'}</td></tr>`;
+  });
+  const tuningRows = CLASSES.map((c) => {
+    const us = t.units.filter((u) => u.class === c);
+    const mean = (f: (u: (typeof us)[number]) => number) => {
+      const v = us.map(f).filter(Number.isFinite);
+      return v.length ? (v.reduce((a, b) => a + b, 0) / v.length).toFixed(3) : '-';
+    };
+    const examples = us.slice(0, 3).map((u) => `unit ${u.unit}: speed ${u.speedScore.toFixed(2)}, HD ${u.hdLength.toFixed(2)} at ${u.hdDirection.toFixed(0)}°`).join('; ');
+    return `<tr><td>${c}</td><td>${us.length}</td><td>${mean((u) => Math.abs(u.speedScore))}</td><td>${mean((u) => u.hdLength)}</td><td>${esc(examples) || '-'}</td></tr>`;
+  });
+  const resolved = (r.config.resolved ?? {}) as Record<string, unknown>;
+  const wall = metrics.at(-1)?.time_s;
+  const img = (f: (typeof figures)[number]) =>
+    `<figure><img alt="${esc(f.name)}" src="data:${f.mime};base64,${Buffer.from(f.bytes).toString('base64')}"><figcaption>${esc(f.caption)} <a href="figures/${f.name}">${f.name}</a></figcaption></figure>`;
+  const fig = (name: string) => img(figures.find((f) => f.name === name)!);
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gridcells report: ${esc(r.runDir)}</title>
+<style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}figure{margin:1em 0}img{max-width:100%;border:1px solid #ddd}
+table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}figcaption{font-size:90%;color:#555}
+.row{display:flex;flex-wrap:wrap;gap:1em}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:85%}</style></head><body>
+<h1>gridcells report</h1>
+<p>Run <code>${esc(r.runDir)}</code>, checkpoint at step ${r.step}. Backend <b>${esc(String(resolved.backend ?? '?'))}</b>, seed ${esc(String(r.config.seed))},
+machine ${esc(String(resolved.machine ?? '?'))}, Node ${esc(String(resolved.node ?? '?'))}, started ${esc(String(resolved.started ?? '?'))}, training wall time ${wall !== undefined ? `${wall.toFixed(0)} s` : '?'}.</p>
+<h2>Training</h2>${fig('training.svg')}
+<h2>Cell types</h2>
+<table><tr><th></th>${CLASSES.map((c) => `<th>${c}</th>`).join('')}</tr>
+<tr><td>trained (step ${r.step})</td>${CLASSES.map((c) => `<td>${count(t, c)}</td>`).join('')}</tr>
+<tr><td>untrained (step 0, the null)</td>${CLASSES.map((c) => `<td>${count(r.untrained, c)}</td>`).join('')}</tr></table>
+<p>Thresholds (gridscore defaults): grid: periodic autocorrelogram and score60 &gt; ${th.grid60} (hexagonal) or score90 &gt; ${th.grid90} (square);
+border &gt; ${th.border}; band &gt; ${th.band}. Rate maps: ${t.maps.length} units, 200 fresh trajectories, the first 10% of each left out.</p>
+${fig('rate_maps.png')}${fig('sac_best.png')}
+<div class="row">${fig('hist_score60.svg')}${fig('hist_border.svg')}${fig('hist_band.svg')}</div>
+<h2>Development</h2>${fig('development.svg')}
+<table><tr><th>class</th><th>untrained</th><th>first checkpoint above the untrained count</th></tr>${emergence.join('')}</table>
+<h2>Speed and direction tuning</h2>
+<table><tr><th>class</th><th>units</th><th>mean |speed score|</th><th>mean HD resultant length</th><th>examples</th></tr>${tuningRows.join('')}</table>
+<h2>Long paths</h2><div class="row">${fig('long_path.svg')}${fig('boundary.svg')}</div>
+<h2>Config</h2><pre>${esc(JSON.stringify(r.config, null, 2))}</pre>
+</body></html>
+`;
+  const out = join(r.runDir, 'report.html');
+  writeAtomic(out, html);
+  return out;
+}
