@@ -101,7 +101,7 @@ describe('gridcells analyze', () => {
     expect(r.stdout).toMatch(/trained \(step 4\)\s+\d+\s+\d+\s+\d+\s+\d+/);
     expect(r.stdout).toMatch(/untrained \(step 0\)/);
     const lines = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('unit,score60,score90,score60_minmax,spacing,orientation,border,band,class');
+    expect(lines[0]).toBe('index,score60,score90,score60_minmax,spacing,orientation,border,band,class');
     expect(lines).toHaveLength(7);
     for (const l of lines.slice(1)) expect(l.split(',').at(-1)).toMatch(/^(grid|border|band|irregular)$/);
     const maps = parseNpy(readFileSync(join(out, 'analysis', 'rate_maps.npy')));
