@@ -47,7 +47,7 @@ function loadSlot(state: OptimizerState, name: string, kind: string): Float64Arr
   return s.map((a) => Float64Array.from(a));
 }
 
-/** SGD with (optionally Nesterov-free, classical) momentum: v <- mu v + g; p <- p - lr v. */
+/** SGD with classical (heavy-ball) momentum: v <- mu v + g; p <- p - lr v. */
 export class SGD implements Optimizer {
   readonly kind = 'sgd';
   lr: number;
