@@ -15,6 +15,25 @@ function total(...terms: Maybe[]): Tensor {
   return present.reduce((s, t) => T.add(s, t));
 }
 
+/**
+ * An op that passes one of its two inputs through: `second(a, b)` is 1 where b is the one chosen.
+ * The gradient goes to the chosen input.
+ */
+function select(name: string, f: (a: Tensor, b: Tensor) => Tensor, second: (a: Tensor, b: Tensor) => Tensor): OpDef {
+  return {
+    name,
+    forward: ([a, b]) => f(a, b),
+    vjp: (g, [a, b]) => {
+      const m = second(a, b);
+      return [T.mul(g, T.sub(1, m)), T.mul(g, m)];
+    },
+    jvp: ([ta, tb], [a, b]) => {
+      const m = second(a, b);
+      return total(ta && T.mul(ta, T.sub(1, m)), tb && T.mul(tb, m));
+    },
+  };
+}
+
 function unary(name: string, f: (a: Tensor) => Tensor, dfdx: (a: Tensor, out: Tensor) => Tensor): OpDef {
   return {
     name,
@@ -60,31 +79,9 @@ export const ops = {
     jvp: ([ta, tb], [a, b], out) =>
       total(ta && T.mul(ta, T.mul(b, T.pow(a, T.sub(b, 1)))), tb && T.mul(tb, T.mul(out, T.log(a)))),
   } as OpDef,
-  maximum: {
-    name: 'maximum',
-    forward: ([a, b]) => T.maximum(a, b),
-    // the larger input takes the gradient; ties go to the first argument
-    vjp: (g, [a, b]) => {
-      const m = T.greater(b, a);
-      return [T.mul(g, T.sub(1, m)), T.mul(g, m)];
-    },
-    jvp: ([ta, tb], [a, b]) => {
-      const m = T.greater(b, a);
-      return total(ta && T.mul(ta, T.sub(1, m)), tb && T.mul(tb, m));
-    },
-  } as OpDef,
-  minimum: {
-    name: 'minimum',
-    forward: ([a, b]) => T.minimum(a, b),
-    vjp: (g, [a, b]) => {
-      const m = T.greater(a, b);
-      return [T.mul(g, T.sub(1, m)), T.mul(g, m)];
-    },
-    jvp: ([ta, tb], [a, b]) => {
-      const m = T.greater(a, b);
-      return total(ta && T.mul(ta, T.sub(1, m)), tb && T.mul(tb, m));
-    },
-  } as OpDef,
+  // the selected input takes the gradient; ties go to the first argument
+  maximum: select('maximum', T.maximum, (a, b) => T.greater(b, a)),
+  minimum: select('minimum', T.minimum, (a, b) => T.greater(a, b)),
 
   neg: unary('neg', T.neg, (a) => T.full([], -1, a.dtype)),
   exp: unary('exp', T.exp, (_, out) => out),

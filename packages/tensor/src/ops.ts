@@ -5,7 +5,7 @@
  */
 import ndarray from 'ndarray';
 import { ShapeError, ValueError, checkAxis, checkShape, fmtShape } from './errors.js';
-import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from './shape.js';
+import { broadcastShapes, broadcastStrides, offsets, sameShape, sizeOf } from './shape.js';
 import { Tensor, allocate, resultDType, type Data } from './tensor.js';
 import { getBackend } from './backend.js';
 import { full } from './create.js';
@@ -52,24 +52,9 @@ export function zipWith(op: string, x: TensorLike, y: TensorLike, f: (a: number,
     for (let i = 0; i < out.length; i++) out[i] = f(av, bd[i]);
     return Tensor.fromData(out, shape);
   }
-  const sa = broadcastStrides(a.shape, shape);
-  const sb = broadcastStrides(b.shape, shape);
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  let pa = 0;
-  let pb = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = f(ad[pa], bd[pb]);
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      pa += sa[d];
-      pb += sb[d];
-      if (idx[d] < shape[d]) break;
-      pa -= sa[d] * shape[d];
-      pb -= sb[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
+  const pa = offsets(shape, broadcastStrides(a.shape, shape));
+  const pb = offsets(shape, broadcastStrides(b.shape, shape));
+  for (let i = 0; i < out.length; i++) out[i] = f(ad[pa[i]], bd[pb[i]]);
   return Tensor.fromData(out, shape);
 }
 
@@ -126,21 +111,9 @@ function reduce(
   const shape = a.shape;
   const kept = reducedShape(shape, ax, true);
   const out = allocate(a.dtype, sizeOf(kept)).fill(init);
-  const so = broadcastStrides(kept, shape);
+  const po = offsets(shape, broadcastStrides(kept, shape));
   const src = a.data;
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  let po = 0;
-  for (let i = 0; i < src.length; i++) {
-    out[po] = f(out[po], src[i]);
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      po += so[d];
-      if (idx[d] < shape[d]) break;
-      po -= so[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
+  for (let i = 0; i < src.length; i++) out[po[i]] = f(out[po[i]], src[i]);
   return { out: Tensor.fromData(out, reducedShape(shape, ax, keepdims)), axes: ax };
 }
 
@@ -289,21 +262,8 @@ export function unslice(g: Tensor, shape: readonly number[], ranges: readonly ([
     throw new ShapeError(`unslice: values of shape ${fmtShape(g.shape)} do not fit the slice of shape ${fmtShape(target.shape)}`);
   }
   const src = g.data;
-  const { shape: ts } = target;
-  const st = target.nd.stride;
-  const rank = ts.length;
-  const idx = new Array<number>(rank).fill(0);
-  let p = target.nd.offset;
-  for (let i = 0; i < src.length; i++) {
-    out[p] = src[i];
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      p += st[d];
-      if (idx[d] < ts[d]) break;
-      p -= st[d] * ts[d];
-      idx[d] = 0;
-    }
-  }
+  const at = offsets(target.shape, target.nd.stride, target.nd.offset);
+  for (let i = 0; i < src.length; i++) out[at[i]] = src[i];
   return Tensor.fromData(out, shape);
 }
 

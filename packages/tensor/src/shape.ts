@@ -47,3 +47,25 @@ export function broadcastStrides(shape: readonly number[], target: readonly numb
   for (let i = 0; i < shape.length; i++) out[off + i] = shape[i] === 1 ? 0 : own[i];
   return out;
 }
+
+/**
+ * The storage offset of every element of an array of `shape` read with `strides` from `start`, in
+ * row-major order: the one N-d walk that every strided or broadcast loop uses.
+ */
+export function offsets(shape: readonly number[], strides: readonly number[], start = 0): Int32Array {
+  const out = new Int32Array(sizeOf(shape));
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let p = start;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = p;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      p += strides[d];
+      if (idx[d] < shape[d]) break;
+      p -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 import { ShapeError, ValueError, checkShape, fmtShape } from './errors.js';
-import { sizeOf, stridesOf } from './shape.js';
+import { offsets, sizeOf, stridesOf } from './shape.js';
 
 export type DType = 'float32' | 'float64';
 export type Data = Float32Array | Float64Array;
@@ -76,21 +76,9 @@ export class Tensor {
     if (this.isContiguous) return this;
     const out = allocate(this.dtype, this.size);
     const { shape } = this;
-    const stride = this.nd.stride;
+    const at = offsets(shape, this.nd.stride, this.nd.offset);
     const src = this.nd.data;
-    const rank = shape.length;
-    const idx = new Array<number>(rank).fill(0);
-    let p = this.nd.offset;
-    for (let i = 0; i < out.length; i++) {
-      out[i] = src[p];
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]++;
-        p += stride[d];
-        if (idx[d] < shape[d]) break;
-        p -= stride[d] * shape[d];
-        idx[d] = 0;
-      }
-    }
+    for (let i = 0; i < out.length; i++) out[i] = src[at[i]];
     return Tensor.fromData(out, shape);
   }
 
