@@ -7,7 +7,7 @@ export { type Point, type Polygon, boxPolygon, insidePolygon, distanceToSegment,
 export { detectFields, type FieldOptions } from './fields.js';
 export { borderScore, type BorderOptions, type BorderResult } from './border.js';
 export { bandScore, type BandOptions, type BandResult } from './band.js';
-export { gridGeometry, sacPeaks, type GridGeometry, type SacPeak } from './geometry-sac.js';
+export { gridGeometry, sacPeaks, MIN_PEAK_PROMINENCE, type GridGeometry, type SacPeak } from './geometry-sac.js';
 export { rateMaps, smoothMap, type RateMapOptions, type RateMapsResult } from './ratemaps.js';
 export { spatialInformation, headDirectionTuning, speedTuning } from './tuning.js';
 export { scoreMap, classify, DEFAULT_THRESHOLDS, type UnitScores, type Thresholds, type CellClass, type ScoreOptions } from './classify.js';

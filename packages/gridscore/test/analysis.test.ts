@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   rateMaps, smoothMap, rateMap, spatialInformation, headDirectionTuning, speedTuning, scoreMap, classify,
-  shuffleTest, gridScore, mulberry32, mosaicPng,
+  shuffleTest, gridScore, mulberry32, mosaicPng, gridGeometry, gridScores, MIN_PEAK_PROMINENCE,
 } from '@gridcells/gridscore';
 import { PNG } from 'pngjs';
 import { interpolateViridis } from 'd3-scale-chromatic';
@@ -111,6 +111,23 @@ describe('classification', () => {
       expect(classify(s)).toBe('irregular');
     }), { numRuns: 30 });
   });
+  it('smoothed white noise is (almost) never called a grid: its autocorrelogram peaks are not separated by troughs', () => {
+    let grids = 0;
+    for (let seed = 0; seed < 300; seed++) {
+      const r = mulberry32(seed);
+      const noise = rateMap(Array.from({ length: 400 }, () => 1 + 0.1 * r()), 20);
+      if (classify(scoreMap(smoothMap(noise, 0.3 + (seed % 5) * 0.2))) === 'grid') grids++;
+    }
+    expect(grids).toBeLessThanOrEqual(3); // at most 1%
+  });
+
+  it('every validation grid has ring peaks far above the prominence threshold', () => {
+    for (const r of readScores().filter((x) => x.family === 'hex' || x.family === 'square')) {
+      const ring = gridGeometry(gridScores(mapOf(r)).sac).ring;
+      for (const p of ring) expect(p.prominence, `${r.file}[${r.index}]`).toBeGreaterThan(MIN_PEAK_PROMINENCE + 0.2);
+    }
+  });
+
   it('thresholds can be changed by the user', () => {
     const s = scoreMap(mapOf(readScores().find((r) => r.family === 'band')!));
     expect(classify(s)).toBe('band');
