@@ -54,7 +54,12 @@ function resolveConfig(o: { preset?: string; config?: string; steps?: string; se
     return parseConfig(mergeConfig(saved, overrides));
   }
   if (o.preset && o.config) throw new UsageError('give --preset or --config, not both');
-  if (o.config) return parseConfig(mergeConfig(readJson(o.config, 'config file'), overrides));
+  if (o.config) {
+    // a run folder's config.json works as a config: its `resolved` block is output, not input
+    const file = readJson(o.config, 'config file') as Record<string, unknown>;
+    delete file.resolved;
+    return parseConfig(mergeConfig(file, overrides));
+  }
   return presetConfig(o.preset ?? 'quick', overrides);
 }
 
