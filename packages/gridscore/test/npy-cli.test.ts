@@ -1,7 +1,7 @@
 /**
  * .npy files in and out, and the `gridscore` CLI on them: round trips are exact, Fortran order is
  * read correctly, and bad files get a one-line error naming the file and the problem (exit 2).
- * The CLI tests run the built CLI (npm test builds it first with tsc -b).
+ * The CLI tests run the installed command (bin/gridscore.js, which loads the build; npm test builds first).
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import { encodeNpy, parseNpy, gridScores, mapsFromArray } from '@gridcells/gridscore';
 import { FIXTURES, readScores, num } from './validation.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/gridscore.js', import.meta.url));
 let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gridscore-'));
