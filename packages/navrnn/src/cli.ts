@@ -117,21 +117,15 @@ export function program(): Command {
     });
   cmd
     .command('analyze')
-    .description('rate maps of every unit on fresh trajectories, grid/border/band scores and classes, against the untrained network')
+    .alias('report')
+    .description(
+      'rate maps of every unit on fresh trajectories, grid/border/band scores and classes against the untrained network, ' +
+        'every checkpoint for the development curves, the long-path test; writes analysis/, scores.csv and report.html (also: report)',
+    )
     .argument('<run>', 'a run folder')
     .option('--checkpoint <dir>', 'a checkpoint folder (default: the run\'s latest)')
     .option('--trials <n>', 'fresh trajectories for the rate maps', '200')
     .option('--burn-in <n>', 'leading steps of each trajectory left out (default 10% of them)')
-    .option('--long-factor <n>', 'long-path test: paths this many times the training length', '100')
-    .action(async (run: string, o) => {
-      await analyzeRun(run, o);
-    });
-
-  cmd
-    .command('report')
-    .description('analyze a run (every checkpoint) and write RUN/report.html, readable offline')
-    .argument('<run>', 'a run folder')
-    .option('--trials <n>', 'fresh trajectories for the rate maps', '200')
     .option('--long-factor <n>', 'long-path test: paths this many times the training length', '100')
     .action(async (run: string, o) => {
       await analyzeRun(run, o);
