@@ -67,7 +67,15 @@ export async function describeWebGpu(): Promise<{ available: boolean; software: 
  * `describeWebGpu` in a child process whose output is discarded: Dawn prints warnings when it
  * opens an adapter, and 'auto' should not print them in every command that merely checks.
  */
-export async function probeWebGpuQuietly(): Promise<{ available: boolean; software: boolean; description: string }> {
+export function probeWebGpuQuietly(): Promise<{ available: boolean; software: boolean; description: string }> {
+  // the adapter does not change while the process runs: probe once
+  probe ??= probeOnce();
+  return probe;
+}
+
+let probe: Promise<{ available: boolean; software: boolean; description: string }> | undefined;
+
+async function probeOnce(): Promise<{ available: boolean; software: boolean; description: string }> {
   const { createRequire } = await import('node:module');
   const { spawnSync } = await import('node:child_process');
   let webgpuPath: string;
