@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '@gridcells/tensor';
 import {
-  classify, encodeNpy, headDirectionTuning, mosaicPng, rateMaps, scoreMap, speedTuning, type CellClass, type Point, type RateMap, type UnitScores,
+  classify, encodeNpy, headDirectionTuning, rateMaps, scoreMap, speedTuning, type CellClass, type Point, type RateMap, type UnitScores,
 } from '@gridcells/gridscore';
 import { makeArena, type Arena } from './arena.js';
 import { generateTrajectories } from './trajectory.js';
@@ -111,11 +111,17 @@ function csv(units: UnitResult[]): string {
   return [COLUMNS.join(','), ...units.map((u) => [u.unit, f(u.score60), f(u.score90), f(u.score60Minmax), f(u.spacing), f(u.orientation), f(u.border), f(u.band), u.class].join(','))].join('\n') + '\n';
 }
 
+/** A mosaic tile's label: the unit, its class and the score that earned it (score60 otherwise). */
+export function unitLabel(u: UnitResult): string {
+  const score = u.class === 'border' ? `b ${u.border.toFixed(2)}` : u.class === 'band' ? `band ${u.band.toFixed(2)}` : `s60 ${Number.isFinite(u.score60) ? u.score60.toFixed(2) : 'nan'}`;
+  return `${u.unit} ${u.class}\n${score}`;
+}
+
 /**
  * Writes RUN/analysis/: scores.csv (trained, one row per unit), scores_untrained.csv (the null),
- * rate_maps.npy (units x bins x bins, float32, NaN unvisited), rate_maps.png (mosaic labelled with
- * class and score) and summary.json (counts per class, trained and untrained). scores.csv is also
- * copied to RUN/scores.csv.
+ * tuning.csv, rate_maps.npy (units x bins x bins, float32, NaN unvisited) and summary.json (counts
+ * per class, trained and untrained). scores.csv is also copied to RUN/scores.csv. The rate-map
+ * mosaic is a report figure (RUN/figures/rate_maps.png).
  */
 export function writeAnalysis(runDir: string, trained: Analysis, untrained: Analysis, meta: Record<string, unknown>): string {
   const dir = join(runDir, 'analysis');
@@ -129,9 +135,6 @@ export function writeAnalysis(runDir: string, trained: Analysis, untrained: Anal
   const flat = new Float32Array(trained.maps.length * n * n);
   trained.maps.forEach((m, i) => flat.set(m.data, i * n * n));
   writeAtomic(join(dir, 'rate_maps.npy'), encodeNpy(flat, [trained.maps.length, n, n]));
-  const order = [...trained.units].sort((a, b) => a.class.localeCompare(b.class) || b.score60 - a.score60);
-  const label = (u: UnitResult) => `${u.unit} ${u.class}\n${u.class === 'border' ? `b ${u.border.toFixed(2)}` : u.class === 'band' ? `band ${u.band.toFixed(2)}` : `s60 ${Number.isFinite(u.score60) ? u.score60.toFixed(2) : 'nan'}`}`;
-  writeAtomic(join(dir, 'rate_maps.png'), mosaicPng(order.map((u) => trained.maps[u.unit]), { labels: order.map(label) }));
   writeAtomic(join(dir, 'summary.json'), JSON.stringify({ ...meta, counts: trained.counts, untrained_counts: untrained.counts }, null, 2) + '\n');
   return dir;
 }

@@ -9,9 +9,9 @@
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { autocorrelogram, mosaicPng, DEFAULT_THRESHOLDS, type CellClass } from '@gridcells/gridscore';
-import { histogram, lineChart } from './svg.js';
+import { esc, histogram, lineChart } from './svg.js';
 import { writeAtomic } from './checkpoint.js';
-import type { Analysis, LongPathError } from './analyze.js';
+import { unitLabel, type Analysis, type LongPathError } from './analyze.js';
 import type { MetricsLine } from './train.js';
 
 export interface ReportInputs {
@@ -26,10 +26,6 @@ export interface ReportInputs {
 
 const CLASSES: CellClass[] = ['grid', 'border', 'band', 'irregular'];
 const COLOURS: Record<CellClass, string> = { grid: '#d62728', border: '#1f77b4', band: '#2ca02c', irregular: '#7f7f7f' };
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function readMetrics(runDir: string): MetricsLine[] {
   const p = join(runDir, 'metrics.jsonl');
@@ -59,15 +55,14 @@ export function writeReport(r: ReportInputs): string {
 
   const t = r.trained;
   const order = [...t.units].sort((a, b) => CLASSES.indexOf(a.class) - CLASSES.indexOf(b.class) || b.score60 - a.score60);
-  const label = (u: (typeof t.units)[number]) => `${u.unit} ${u.class}\n${u.class === 'border' ? `b ${u.border.toFixed(2)}` : u.class === 'band' ? `band ${u.band.toFixed(2)}` : `s60 ${Number.isFinite(u.score60) ? u.score60.toFixed(2) : 'nan'}`}`;
   add('rate_maps.png', 'Rate maps of every unit (viridis, each tile scaled to its own range; white: unvisited), grouped by class and sorted by grid score.',
-    mosaicPng(order.map((u) => t.maps[u.unit]), { labels: order.map(label) }));
+    mosaicPng(order.map((u) => t.maps[u.unit]), { labels: order.map(unitLabel) }));
   const best = [...t.units].filter((u) => Number.isFinite(u.score60)).sort((a, b) => b.score60 - a.score60).slice(0, 10);
   add('sac_best.png', 'Spatial autocorrelograms of the ten units with the highest grid score (colour range -1 to 1). A grid cell shows a ring of six peaks.',
     mosaicPng(best.map((u) => {
       const sac = autocorrelogram({ ...t.maps[u.unit], data: t.maps[u.unit].data.map((v) => v + 1) });
       return { data: sac.data, height: sac.height, width: sac.width };
-    }), { labels: best.map(label), range: [-1, 1] }));
+    }), { labels: best.map(unitLabel), range: [-1, 1] }));
   const th = DEFAULT_THRESHOLDS;
   add('hist_score60.svg', `Grid scores (DeepMind, 60 degrees); a grid also needs a periodic autocorrelogram.`, histogram('grid score (60 degrees)', 'score60', t.units.map((u) => u.score60), -1.5, 2.5, th.grid60));
   add('hist_border.svg', 'Border scores (Solstad et al. 2008).', histogram('border score', 'border', t.units.map((u) => u.border), -1, 1, th.border));
