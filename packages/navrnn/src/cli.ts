@@ -190,7 +190,7 @@ async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string
     `units by class (${model.hidden} units; thresholds: gridscore defaults)\n` +
       `${''.padEnd(22)}${['grid', 'border', 'band', 'irregular'].map((k) => k.padStart(11)).join('')}\n` +
       row(`trained (step ${state.step})`, trained.counts) + '\n' + row('untrained (step 0)', untrained.counts) + '\n' +
-      `scores: ${join(run, 'scores.csv')}; rate maps, mosaic and summary: ${out}\nreport: ${report}\n`,
+      `scores: ${join(run, 'scores.csv')}; rate maps, tuning and summary: ${out}\nreport: ${report}\n`,
   );
 }
 
