@@ -1,6 +1,10 @@
 /**
  * The webgpu path (gpu.js kernels through Dawn): matmul GFLOP/s by size and one training step of
  * the CuevaRNN (N 100, T 500, batch 64 and 500), beside the wasm CPU path in the same run.
+ * Before timing, the webgpu gradient is checked against the wasm one on the same data (the
+ * `max_rel_err` column), so a figure is never reported for kernels that compute something else.
+ * A row at T 50 beside T 500 separates the per-time-step cost (dispatches) from the fixed cost
+ * (upload, readback, Adam).
  * On a machine whose only adapter is a software rasterizer (lavapipe) it measures small sizes only
  * and says so: those numbers are correctness-path timings, not GPU speed.
  */
@@ -8,19 +12,53 @@ import { GPU } from 'gpu.js';
 import { Rng, normal } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  CUEVA_DEFAULTS, describeWebGpu, drawNoise, generateTrajectories, gpujsMatmul, initParams, lossAndGradientSync,
-  makeArena, paramList, releaseWebGpu, toBatch, type CuevaModelConfig,
+  CUEVA_DEFAULTS, GpuJsCueva, describeWebGpu, drawNoise, generateTrajectories, gpujsMatmul, initParams, lossAndGradientSync,
+  makeArena, paramList, releaseWebGpu, toBatch, type Batch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
-import { timeGpuJsStep } from './step.bench.js';
+import { timeGpuJsStep } from './gpujs-step.js';
+
+const STEP_CFG: CuevaModelConfig = { hidden: 100, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
+
+function cuevaData(B: number, T: number): Batch {
+  const rng = new Rng(7);
+  const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, B, T, 'speed-direction', rng);
+  return toBatch(tr, drawNoise(rng, T, B, STEP_CFG.hidden, STEP_CFG.noiseStd));
+}
+
+/** Largest |webgpu - wasm| / max|wasm| over all gradient entries, and the loss's relative difference. */
+async function gradientError(data: Batch): Promise<number> {
+  const p = initParams(STEP_CFG, new Rng(3));
+  // a trained-looking readout (W_out = 0 at init would leave half the gradient identically zero)
+  const wOut = p.wOut.data as Float32Array;
+  const rng = new Rng(4);
+  for (let i = 0; i < wOut.length; i++) wOut[i] = 0.1 * (rng.uniform() - 0.5);
+  const ref = lossAndGradientSync('wasm', STEP_CFG, p, data);
+  const k = new GpuJsCueva('webgpu', STEP_CFG, { T: data.steps, B: data.batch, N: STEP_CFG.hidden, nIn: STEP_CFG.nInputs });
+  try {
+    const got = await k.lossAndGrad(p, data);
+    let worst = Math.abs(got.loss - ref.loss) / Math.abs(ref.loss);
+    got.grads.forEach((g, i) => {
+      const r = ref.grads[i].data as Float32Array;
+      const d = g.data as Float32Array;
+      let scale = 0;
+      for (const v of r) scale = Math.max(scale, Math.abs(v));
+      for (let j = 0; j < r.length; j++) worst = Math.max(worst, Math.abs(d[j] - r[j]) / scale);
+    });
+    return worst;
+  } finally {
+    k.destroy();
+  }
+}
 
 export async function benchGpu(): Promise<Row[]> {
   const d = await describeWebGpu();
   const rows: Row[] = [];
   if (!d.available) {
-    return [{ case: 'webgpu', backend: 'webgpu', hidden: null, batch: null, steps: null, median_ms: null, gflops: null, note: 'not measured: no WebGPU adapter on this machine' }];
+    return [{ case: 'webgpu', backend: 'webgpu', hidden: null, batch: null, steps: null, median_ms: null, gflops: null, max_rel_err: null, note: 'not measured: no WebGPU adapter on this machine' }];
   }
   const label = d.software ? `webgpu (software: ${d.description.split(' ').slice(0, 3).join(' ')})` : `webgpu (${d.description})`;
+  console.log(`adapter: ${d.description}${d.software ? ' (software)' : ''}`);
   const gpu = new GPU({ mode: 'webgpu' });
   for (const n of d.software ? [64, 128, 256] : [64, 128, 256, 512, 1024, 2048]) {
     const rng = new Rng(n);
@@ -29,7 +67,17 @@ export async function benchGpu(): Promise<Row[]> {
     const rowsOf = (x: Float32Array) => Array.from({ length: n }, (_, i) => x.subarray(i * n, (i + 1) * n));
     const kernel = gpujsMatmul(gpu, n, n, n);
     const [A, B] = [rowsOf(a), rowsOf(b)];
-    await kernel(A, B);
+    const first = (await kernel(A, B)) as ArrayLike<number>[];
+    // one row checked against a float64 dot product (a full check is the test suite's job)
+    let err = 0;
+    let scale = 0;
+    const r = n >> 1;
+    for (let c = 0; c < n; c++) {
+      let s = 0;
+      for (let q = 0; q < n; q++) s += a[r * n + q] * b[q * n + c];
+      err = Math.max(err, Math.abs(first[r][c] - s));
+      scale = Math.max(scale, Math.abs(s));
+    }
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
@@ -37,28 +85,26 @@ export async function benchGpu(): Promise<Row[]> {
       times.push(performance.now() - t0);
     }
     const ms = median(times);
-    rows.push({ case: `matmul ${n}`, backend: label, hidden: null, batch: null, steps: null, median_ms: ms, gflops: (2 * n ** 3) / ms / 1e6, note: 'gpu.js kernel, includes upload and readback' });
+    rows.push({ case: `matmul ${n}`, backend: label, hidden: null, batch: null, steps: null, median_ms: ms, gflops: (2 * n ** 3) / ms / 1e6, max_rel_err: err / scale, note: 'gpu.js kernel, includes upload and readback' });
   }
   gpu.destroy();
-  const cfg: CuevaModelConfig = { hidden: 100, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
-  for (const B of d.software ? [8] : [64, 500]) {
-    const T = d.software ? 50 : 500;
-    const rng = new Rng(7);
-    const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, B, T, 'speed-direction', rng);
-    const data = toBatch(tr, drawNoise(rng, T, B, cfg.hidden, cfg.noiseStd));
-    const ms = await timeGpuJsStep('webgpu', cfg, data, 3);
-    rows.push({ case: 'cueva training step', backend: label, hidden: 100, batch: B, steps: T, median_ms: ms, gflops: null, note: 'gpu.js pipeline plan (first call traces; excluded)' });
-    const p = initParams(cfg, new Rng(1));
+  const cases: [number, number][] = d.software ? [[8, 50]] : [[64, 500], [500, 50], [500, 500]];
+  for (const [B, T] of cases) {
+    const data = cuevaData(B, T);
+    const err = await gradientError(data);
+    const ms = await timeGpuJsStep('webgpu', STEP_CFG, data, d.software ? 2 : 5);
+    rows.push({ case: 'cueva training step', backend: label, hidden: 100, batch: B, steps: T, median_ms: ms, gflops: null, max_rel_err: err, note: 'gpu.js pipeline plan, 2 kernels a time step (first call traces; excluded); error vs wasm' });
+    const p = initParams(STEP_CFG, new Rng(1));
     const list = paramList(p);
     const adam = new Adam({ lr: 1e-3 });
     const cpu: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const r = lossAndGradientSync('wasm', cfg, p, data);
+      const r = lossAndGradientSync('wasm', STEP_CFG, p, data);
       adam.step(list, r.grads);
       cpu.push(performance.now() - t0);
     }
-    rows.push({ case: 'cueva training step', backend: 'wasm', hidden: 100, batch: B, steps: T, median_ms: median(cpu), gflops: null, note: 'CPU path, same run' });
+    rows.push({ case: 'cueva training step', backend: 'wasm', hidden: 100, batch: B, steps: T, median_ms: median(cpu), gflops: null, max_rel_err: null, note: 'CPU path (one thread), same run' });
   }
   await releaseWebGpu();
   return rows;

@@ -6,23 +6,24 @@
  */
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
-import { benchGridscore } from './gridscore.bench.js';
-import { benchHessianFree } from './hf.bench.js';
-import { benchMatmul, benchTrainingStep } from './step.bench.js';
-import { benchGpu } from './gpu.bench.js';
-import { lineChart } from '@gridcells/navrnn';
+import { join } from 'node:path';
 import { machine, printTable, writeJson, type Row } from './table.js';
 
-const resultPath = (file: string) => fileURLToPath(new URL(`../results/${file}`, import.meta.url));
+// BENCH_RESULTS moves the results folder (the GPU machine's bundle writes under $OUT)
+const resultPath = (file: string) =>
+  process.env.BENCH_RESULTS ? join(process.env.BENCH_RESULTS, file) : fileURLToPath(new URL(`../results/${file}`, import.meta.url));
 
 const STEP_COLUMNS = ['case', 'backend', 'hidden', 'batch', 'steps', 'median_ms', 'gflops', 'note'];
+const GPU_COLUMNS = ['case', 'backend', 'hidden', 'batch', 'steps', 'median_ms', 'gflops', 'max_rel_err', 'note'];
 const suites: Record<string, { run: () => Row[] | Promise<Row[]>; columns?: string[] }> = {
-  matmul: { run: () => benchMatmul(), columns: STEP_COLUMNS },
-  step: { run: () => benchTrainingStep(), columns: STEP_COLUMNS },
-  gpu: { run: () => benchGpu(), columns: STEP_COLUMNS },
-  gridscore: { run: () => benchGridscore(), columns: ['case', 'backend', 'maps', 'maps_per_s', 'note'] },
+  matmul: { run: async () => (await import('./step.bench.js')).benchMatmul(), columns: STEP_COLUMNS },
+  step: { run: async () => (await import('./step.bench.js')).benchTrainingStep(), columns: STEP_COLUMNS },
+  gpu: { run: async () => (await import('./gpu.bench.js')).benchGpu(), columns: GPU_COLUMNS },
+  gridscore: { run: async () => (await import('./gridscore.bench.js')).benchGridscore(), columns: ['case', 'backend', 'maps', 'maps_per_s', 'note'] },
   hf: {
     run: async () => {
+      const { benchHessianFree } = await import('./hf.bench.js');
+      const { lineChart } = await import('@gridcells/navrnn');
       const seconds = Number(process.env.HF_BENCH_SECONDS ?? 150);
       const r = await benchHessianFree({ seconds, hidden: 100, timeSteps: 100, batch: 64 });
       writeFileSync(resultPath('hf.svg'), lineChart('CuevaRNN, speed + direction inputs: held-out error vs wall time', 'wall time (s)', 'position error (cm)', r.series));
@@ -33,7 +34,8 @@ const suites: Record<string, { run: () => Row[] | Promise<Row[]>; columns?: stri
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-// the default run is the CPU suites; `gpu` is asked for by name (on a GPU machine: benchmarks/gpu/README.md)
+// The default run is the CPU suites; `gpu` is asked for by name (on a GPU machine: benchmarks/gpu/README.md).
+// Suites are loaded when asked for, so the GPU suite runs where TensorFlow.js (the CPU peer) is not installed.
 const names = wanted.length ? wanted : Object.keys(suites).filter((n) => n !== 'gpu');
 for (const name of names) {
   const suite = suites[name];

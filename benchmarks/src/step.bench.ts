@@ -11,10 +11,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng, WasmBackend, normal, referenceBackend, type Backend } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  CUEVA_DEFAULTS, GpuJsCueva, gpujsMatmul, drawNoise, generateTrajectories, initParams, lossAndGradientSync, makeArena, paramList, toBatch,
+  CUEVA_DEFAULTS, gpujsMatmul, drawNoise, generateTrajectories, initParams, lossAndGradientSync, makeArena, paramList, toBatch,
   type Batch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
+import { timeGpuJsStep } from './gpujs-step.js';
 
 function time(reps: number, f: () => void): number[] {
   f(); // warm-up (JIT, first allocation)
@@ -105,29 +106,6 @@ function tfjsStep(cfg: CuevaModelConfig, data: Batch) {
     step: () => tf.tidy(() => opt.minimize(loss, true)!.dataSync()),
     dispose: () => tf.dispose([W, Win, b, Wout, ...inputs, ...targets, ...noise]),
   };
-}
-
-/**
- * Median time of a training step (loss, gradient, Adam) on gpu.js kernels, over `reps` calls after
- * a first one that traces and compiles the pipeline plan (not counted).
- */
-export async function timeGpuJsStep(mode: 'webgpu' | 'webasm' | 'cpu', cfg: CuevaModelConfig, data: Batch, reps: number): Promise<number> {
-  const kernels = new GpuJsCueva(mode, cfg, { T: data.steps, B: data.batch, N: cfg.hidden, nIn: cfg.nInputs });
-  const p = initParams(cfg, new Rng(1));
-  const list = paramList(p);
-  const adam = new Adam({ lr: 1e-3 });
-  const times: number[] = [];
-  try {
-    for (let i = 0; i <= reps; i++) {
-      const t0 = performance.now();
-      const r = await kernels.lossAndGrad(p, data);
-      adam.step(list, r.grads);
-      if (i > 0) times.push(performance.now() - t0);
-    }
-  } finally {
-    kernels.destroy();
-  }
-  return median(times);
 }
 
 export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {

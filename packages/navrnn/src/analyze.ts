@@ -9,18 +9,24 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '@gridcells/tensor';
+import { Rng, getBackend } from '@gridcells/tensor';
 import {
   classify, encodeNpy, headDirectionTuning, rateMaps, scoreMap, speedTuning, type CellClass, type Point, type RateMap, type UnitScores,
 } from '@gridcells/gridscore';
 import { makeArena, type Arena } from './arena.js';
-import { generateTrajectories } from './trajectory.js';
+import { generateTrajectories, type Trajectories } from './trajectory.js';
 import { initParams, rollout, type CuevaParams } from './model.js';
+import { initPlaceCellParams, placeCellBatch, placeCellRollout, type PlaceCellParams } from './placecell.js';
 import { modelConfig, runStreams } from './train.js';
+import { placeCellConfig, placeCellsOf } from './train-placecell.js';
 import { writeAtomic } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 
+/** The weights of either network (config.network says which). */
+export type NetworkParams = CuevaParams | PlaceCellParams;
+
 export interface AnalyzeOptions {
+  /** Fresh trajectories (default: 200 for the CuevaRNN's long trials; 100,000 samples' worth for the PlaceCellRNN's short ones). */
   trials?: number;
   /** Steps per trajectory (default: the training length). */
   timeSteps?: number;
@@ -44,25 +50,51 @@ export interface Analysis {
   units: UnitResult[];
   maps: RateMap[];
   counts: Record<CellClass, number>;
+  /** How the rate maps were made: trials of timeSteps steps, the first burnIn of each left out. */
+  trials: number;
+  timeSteps: number;
+  burnIn: number;
 }
 
 /** Arena outline in bin coordinates (x = column, y = row) for the border score. */
-function outlineInBins(arena: Arena, bins: number): Point[] {
+/**
+ * The square around the arena's bounding box (same centre, the longer side): rate-map bins must be
+ * square for autocorrelograms and grid scores to mean what they say, also in a triangle or a
+ * hexagon; bins outside the arena stay unvisited (NaN).
+ */
+export function squareBounds(arena: Arena): [[number, number], [number, number]] {
   const [[x0, x1], [y0, y1]] = arena.bbox;
+  const half = Math.max(x1 - x0, y1 - y0) / 2;
+  const [cx, cy] = [(x0 + x1) / 2, (y0 + y1) / 2];
+  return [[cx - half, cx + half], [cy - half, cy + half]];
+}
+
+function outlineInBins(arena: Arena, bins: number): Point[] {
+  const [[x0, x1], [y0, y1]] = squareBounds(arena);
   return arena.outline().map(([x, y]) => [((x - x0) / (x1 - x0)) * bins, ((y - y0) / (y1 - y0)) * bins] as Point);
 }
 
-export function analyzeParams(cfg: RunConfig, params: CuevaParams, opts: AnalyzeOptions = {}): Analysis {
+/** The hidden units' activity on trajectories, [T][B][N] (unit activity after each step). */
+export function unitActivity(cfg: RunConfig, params: NetworkParams, tr: Trajectories): Float32Array {
+  if (cfg.network === 'placecell') {
+    return placeCellRollout(placeCellConfig(cfg), params as PlaceCellParams, placeCellBatch(placeCellsOf(cfg, undefined, true), tr), getBackend()).rates;
+  }
+  return rollout(modelConfig(cfg), params as CuevaParams, tr.inputs, tr.steps, tr.batch).rates;
+}
+
+export function analyzeParams(cfg: RunConfig, params: NetworkParams, opts: AnalyzeOptions = {}): Analysis {
   const arena = makeArena(cfg.arena);
-  const model = modelConfig(cfg);
-  const trials = opts.trials ?? 200;
+  const placecell = cfg.network === 'placecell';
   const T = opts.timeSteps ?? cfg.train.timeSteps;
-  const burnIn = opts.burnIn ?? Math.floor(0.1 * T);
+  const trials = opts.trials ?? (placecell ? Math.ceil(100_000 / T) : 200);
+  // the CuevaRNN starts every trial at the centre with its state at zero; the PlaceCellRNN starts
+  // anywhere, its state set from the start's place code, so it needs no burn-in
+  const burnIn = opts.burnIn ?? (placecell ? 0 : Math.floor(0.1 * T));
   const bins = opts.bins ?? 20;
   if (burnIn >= T) throw new Error(`analyze: burn-in ${burnIn} leaves no steps of ${T}`);
   const tr = generateTrajectories(arena, cfg.trajectory, trials, T, cfg.encoding, new Rng(opts.seed ?? 4242));
-  const { rates } = rollout(model, params, tr.inputs, T, trials);
-  const N = model.hidden;
+  const rates = unitActivity(cfg, params, tr);
+  const N = cfg.model.hidden;
   const kept = (T - burnIn) * trials;
   const x = new Float64Array(kept);
   const y = new Float64Array(kept);
@@ -82,25 +114,26 @@ export function analyzeParams(cfg: RunConfig, params: CuevaParams, opts: Analyze
     }
   }
   const unitSeries = (u: number) => Float64Array.from({ length: kept }, (_, q) => act[q * N + u]);
-  const { maps } = rateMaps(x, y, act, N, { bins: [bins, bins], bounds: arena.bbox, arena: arena.outline() });
+  const { maps } = rateMaps(x, y, act, N, { bins: [bins, bins], bounds: squareBounds(arena), arena: arena.outline() });
   const border = { arena: outlineInBins(arena, bins) };
   // tanh units can be negative; the scores are invariant to scale, and shifting by +1 makes the
-  // rates non-negative as the border and band scores' field detection expects
-  const shifted = maps.map((m) => ({ ...m, data: m.data.map((v) => v + 1) }));
+  // rates non-negative as the border and band scores' field detection expects (ReLU units are)
+  const shift = placecell ? 0 : 1;
+  const shifted = maps.map((m) => ({ ...m, data: m.data.map((v) => v + shift) }));
   const units = shifted.map((m, unit) => {
     const s = scoreMap(m, { border });
     const series = unitSeries(unit);
-    // tanh rates lie in (-1, 1): +1 makes them non-negative, as rates are
-    const hd = headDirectionTuning(heading, series.map((v) => v + 1));
+    const hd = headDirectionTuning(heading, series.map((v) => v + shift));
     return { unit, ...s, class: classify(s), speedScore: speedTuning(speed, series).correlation, hdLength: hd.resultantLength, hdDirection: hd.preferredDirection };
   });
   const counts: Record<CellClass, number> = { grid: 0, border: 0, band: 0, irregular: 0 };
   for (const u of units) counts[u.class]++;
-  return { units, maps, counts };
+  return { units, maps, counts, trials, timeSteps: T, burnIn };
 }
 
 /** The untrained network of a run: the same seed's initial weights. */
-export function untrainedParams(cfg: RunConfig): CuevaParams {
+export function untrainedParams(cfg: RunConfig): NetworkParams {
+  if (cfg.network === 'placecell') return initPlaceCellParams(placeCellConfig(cfg), runStreams(cfg.seed).init);
   return initParams(modelConfig(cfg), runStreams(cfg.seed).init);
 }
 
@@ -149,12 +182,19 @@ export interface LongPathError {
   byBoundary: [number, number][];
 }
 
-export function longPathError(cfg: RunConfig, params: CuevaParams, factor = 100, trials = 16, seed = 777): LongPathError {
+export function longPathError(cfg: RunConfig, params: NetworkParams, factor = 100, trials = 16, seed = 777): LongPathError {
   const arena = makeArena(cfg.arena);
-  const model = modelConfig(cfg);
   const T = cfg.train.timeSteps * factor;
   const tr = generateTrajectories(arena, cfg.trajectory, trials, T, cfg.encoding, new Rng(seed));
-  const { estimates } = rollout(model, params, tr.inputs, T, trials, null, { keepRates: false });
+  let estimates: ArrayLike<number>;
+  if (cfg.network === 'placecell') {
+    // decoded as in training: the mean centre of the three most active place cells
+    const cells = placeCellsOf(cfg, arena, true);
+    const { logits } = placeCellRollout(placeCellConfig(cfg), params as PlaceCellParams, placeCellBatch(cells, tr), getBackend());
+    estimates = cells.decode(logits, T * trials);
+  } else {
+    estimates = rollout(modelConfig(cfg), params as CuevaParams, tr.inputs, T, trials, null, { keepRates: false }).estimates;
+  }
   const windows = 50;
   const per = Math.ceil(T / windows);
   const overTime: [number, number][] = [];
@@ -179,7 +219,7 @@ export function longPathError(cfg: RunConfig, params: CuevaParams, factor = 100,
 }
 
 /** Counts per class at every checkpoint of a run (and step 0, the untrained network). */
-export function development(cfg: RunConfig, checkpoints: { step: number; params: CuevaParams }[], opts: AnalyzeOptions = {}): { step: number; counts: Record<CellClass, number> }[] {
+export function development(cfg: RunConfig, checkpoints: { step: number; params: NetworkParams }[], opts: AnalyzeOptions = {}): { step: number; counts: Record<CellClass, number> }[] {
   const all = [{ step: 0, params: untrainedParams(cfg) }, ...checkpoints.filter((c) => c.step > 0)];
   return all.map(({ step, params }) => ({ step, counts: analyzeParams(cfg, params, opts).counts }));
 }

@@ -46,7 +46,7 @@ export function fastTanh(v: number): number {
 }
 
 /** Carves one block of memory into named buffers (in the backend's memory when it has some). */
-function buffers<K extends string>(backend: Backend, float64: boolean, sizes: Record<K, number>): Record<K, Data> {
+export function buffers<K extends string>(backend: Backend, float64: boolean, sizes: Record<K, number>): Record<K, Data> {
   const total = Object.values<number>(sizes).reduce((a, b) => a + b, 0);
   const block: Data = !float64 && backend.workspace ? backend.workspace(total) : float64 ? new Float64Array(total) : new Float32Array(total);
   const out = {} as Record<K, Data>;

@@ -2,7 +2,8 @@
  * Checkpoints: the weights as .npy (open them with numpy.load), and the optimizer's and the data
  * generator's state as JSON, so a resumed run continues exactly.
  *
- *   RUN/checkpoints/step-00000100/{W_rec,W_in,b,W_out}.npy, state.json
+ *   RUN/checkpoints/step-00000100/{W_rec,W_in,b,W_out}.npy, state.json   (CuevaRNN)
+ *   RUN/checkpoints/step-00000100/{W_enc,W_rec,W_in,W_out}.npy, state.json  (PlaceCellRNN)
  *   RUN/checkpoints/latest            the name of the newest complete checkpoint
  *
  * A checkpoint is written into a temporary folder and renamed into place, and `latest` is
@@ -13,10 +14,13 @@ import { join } from 'node:path';
 import { Tensor, type RngState } from '@gridcells/tensor';
 import type { HessianFreeState, OptimizerState } from '@gridcells/autograd';
 import { encodeNpy, parseNpy } from '@gridcells/gridscore';
-import { PARAM_NAMES, type CuevaParams, type ParamName } from './model.js';
 
-/** File names as a numpy user would expect them. */
-export const PARAM_FILES: Record<ParamName, string> = { wRec: 'W_rec.npy', wIn: 'W_in.npy', b: 'b.npy', wOut: 'W_out.npy' };
+/** File names as a numpy user would expect them (a parameter not listed is saved as NAME.npy). */
+export const PARAM_FILES: Record<string, string> = { wRec: 'W_rec.npy', wIn: 'W_in.npy', b: 'b.npy', wOut: 'W_out.npy', wEnc: 'W_enc.npy' };
+const fileOf = (name: string) => PARAM_FILES[name] ?? `${name}.npy`;
+
+/** A network's weights by name (CuevaParams, PlaceCellParams). */
+export type NamedParams = { [name: string]: Tensor };
 
 export interface CheckpointState {
   step: number;
@@ -41,16 +45,15 @@ export function checkpointName(step: number): string {
   return `step-${String(step).padStart(8, '0')}`;
 }
 
-export function saveCheckpoint(runDir: string, params: CuevaParams, state: CheckpointState): string {
+export function saveCheckpoint(runDir: string, params: object, state: CheckpointState): string {
   const root = join(runDir, 'checkpoints');
   mkdirSync(root, { recursive: true });
   const name = checkpointName(state.step);
   const tmp = join(root, `.${name}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  for (const k of PARAM_NAMES) {
-    const t = params[k];
-    writeFileSync(join(tmp, PARAM_FILES[k]), encodeNpy(Float32Array.from(t.data), t.shape));
+  for (const [k, t] of Object.entries(params as NamedParams)) {
+    writeFileSync(join(tmp, fileOf(k)), encodeNpy(Float32Array.from(t.data), t.shape));
   }
   writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
   const final = join(root, name);
@@ -80,12 +83,12 @@ export function latestCheckpoint(runDir: string): string | null {
 }
 
 /** Loads and checks a checkpoint: every file present, parsable, and of the expected shape. */
-export function loadCheckpoint(dir: string, shapes: Record<ParamName, number[]>): { params: CuevaParams; state: CheckpointState } {
+export function loadCheckpoint<K extends string>(dir: string, shapes: Record<K, number[]>): { params: Record<K, Tensor>; state: CheckpointState } {
   if (!existsSync(dir)) throw new CheckpointError(`checkpoint ${dir}: missing`);
-  const params = {} as CuevaParams;
-  for (const k of PARAM_NAMES) {
-    const file = join(dir, PARAM_FILES[k]);
-    if (!existsSync(file)) throw new CheckpointError(`checkpoint ${dir}: ${PARAM_FILES[k]} is missing`);
+  const params: NamedParams = {};
+  for (const k of Object.keys(shapes) as K[]) {
+    const file = join(dir, fileOf(k));
+    if (!existsSync(file)) throw new CheckpointError(`checkpoint ${dir}: ${fileOf(k)} is missing`);
     let arr;
     try {
       arr = parseNpy(readFileSync(file), file);
@@ -109,5 +112,5 @@ export function loadCheckpoint(dir: string, shapes: Record<ParamName, number[]>)
   if (!Number.isInteger(state.step) || !state.optimizer || !state.rng || typeof state.configHash !== 'string') {
     throw new CheckpointError(`checkpoint ${stateFile}: incomplete (needs step, optimizer, rng, configHash)`);
   }
-  return { params, state };
+  return { params: params as Record<K, Tensor>, state };
 }

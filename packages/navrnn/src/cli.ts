@@ -11,13 +11,15 @@ import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, PRESETS, mergeConfig, parseConfig, presetConfig, type RunConfig } from './config.js';
-import { CheckpointError, latestCheckpoint, listCheckpoints, loadCheckpoint } from './checkpoint.js';
+import { CheckpointError, latestCheckpoint, listCheckpoints, loadCheckpoint, type CheckpointState } from './checkpoint.js';
 import { RunFolderError, TrainingError, evaluate, kernelsOf, modelConfig, resolveBackend, toBatch, train } from './train.js';
 import { makeArena } from './arena.js';
 import { generateTrajectories } from './trajectory.js';
-import { paramShapes } from './model.js';
+import { paramShapes, type CuevaParams } from './model.js';
+import type { PlaceCellParams } from './placecell.js';
+import { evaluatePlaceCells, placeCellConfig, placeCellShapes, placeCellsOf } from './train-placecell.js';
 import { progressReporter } from './progress.js';
-import { analyzeParams, development, longPathError, untrainedParams, writeAnalysis } from './analyze.js';
+import { analyzeParams, development, longPathError, untrainedParams, writeAnalysis, type NetworkParams } from './analyze.js';
 import { writeReport } from './report.js';
 import { Rng, setBackend } from '@gridcells/tensor';
 
@@ -39,7 +41,13 @@ function readJson(path: string, what: string): unknown {
 }
 
 /** The config of `train`: a preset or a file, with command-line overrides. */
-function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; optimizer?: string; out: string; resume?: boolean }): RunConfig {
+/**
+ * The experiment `gridcells run` (and `npm start`) runs without --preset: the smallest recipe
+ * measured to show grid, border and band units on a 2-core CPU in under 20 minutes (README).
+ */
+export const DEFAULT_RUN_PRESET = 'placecell';
+
+function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; optimizer?: string; out: string; resume?: boolean }, fallback = 'quick'): RunConfig {
   const overrides: Record<string, unknown> = {};
   const train: Record<string, unknown> = {};
   if (o.steps !== undefined) train.steps = intOption(o.steps, '--steps');
@@ -60,7 +68,7 @@ function resolveConfig(o: { preset?: string; config?: string; steps?: string; se
     delete file.resolved;
     return parseConfig(mergeConfig(file, overrides));
   }
-  return presetConfig(o.preset ?? 'quick', overrides);
+  return presetConfig(o.preset ?? fallback, overrides);
 }
 
 export function program(): Command {
@@ -82,7 +90,7 @@ export function program(): Command {
     .option('--resume', 'continue the run in --out from its latest checkpoint')
     .action(async (o) => {
       const cfg = resolveConfig(o);
-      const backend = await resolveBackend(cfg.backend);
+      const backend = await resolveBackend(cfg.backend, cfg.network);
       process.stderr.write(
         `gridcells: training ${cfg.preset ?? 'custom config'} (N ${cfg.model.hidden}, batch ${cfg.train.batch} x ${cfg.train.timeSteps} steps, ` +
           `${cfg.encoding}, ${cfg.arena.kind}) for ${cfg.train.steps} steps on the ${backend} backend, seed ${cfg.seed} -> ${o.out}\n`,
@@ -103,14 +111,16 @@ export function program(): Command {
     .option('--time-steps <n>', 'steps per trajectory (default: the training length)')
     .option('--seed <n>', 'seed of the fresh trajectories', '12345')
     .action(async (run: string, o) => {
-      const { cfg, dir, model, params, state } = loadRun(run, o.checkpoint);
+      const { cfg, dir, params, state } = loadRun(run, o.checkpoint);
       const T = o.timeSteps !== undefined ? intOption(o.timeSteps, '--time-steps') : cfg.train.timeSteps;
       const trials = intOption(o.trials, '--trials');
       if (trials < 1 || T < 1) throw new UsageError('--trials and --time-steps must be >= 1');
       const tr = generateTrajectories(makeArena(cfg.arena), cfg.trajectory, trials, T, cfg.encoding, new Rng(intOption(o.seed, '--seed')));
-      const backend = await resolveBackend(cfg.backend);
+      const backend = await resolveBackend(cfg.backend, cfg.network);
       setBackend(kernelsOf(backend));
-      const e = evaluate(model, params, toBatch(tr, null));
+      const e = cfg.network === 'placecell'
+        ? evaluatePlaceCells(placeCellConfig(cfg), placeCellsOf(cfg, undefined, true), params as PlaceCellParams, tr, kernelsOf(backend))
+        : evaluate(modelConfig(cfg), params as CuevaParams, toBatch(tr, null));
       process.stdout.write(
         JSON.stringify({ checkpoint: dir, step: state.step, trials, time_steps: T, error_cm: e.errorCm, centre_error_cm: e.centreCm, backend }) + '\n',
       );
@@ -124,7 +134,7 @@ export function program(): Command {
     )
     .argument('<run>', 'a run folder')
     .option('--checkpoint <dir>', 'a checkpoint folder (default: the run\'s latest)')
-    .option('--trials <n>', 'fresh trajectories for the rate maps', '200')
+    .option('--trials <n>', 'fresh trajectories for the rate maps (default 200; PlaceCellRNN: 100,000 steps\' worth)')
     .option('--burn-in <n>', 'leading steps of each trajectory left out (default 10% of them)')
     .option('--long-factor <n>', 'long-path test: paths this many times the training length', '100')
     .action(async (run: string, o) => {
@@ -133,8 +143,8 @@ export function program(): Command {
 
   cmd
     .command('run')
-    .description('train, then analyze: the whole experiment (npm start runs it with the quick preset)')
-    .option('--preset <name>', `a preset: ${Object.keys(PRESETS).join(', ')} (default quick)`)
+    .description(`train, then analyze: the whole experiment (npm start runs it with the ${DEFAULT_RUN_PRESET} preset)`)
+    .option('--preset <name>', `a preset: ${Object.keys(PRESETS).join(', ')} (default ${DEFAULT_RUN_PRESET})`)
     .option('--config <file>', 'a JSON config')
     .option('--out <dir>', 'the run folder (default runs/<preset>-<date>-<time>)')
     .option('--steps <n>', 'training steps (overrides the config)')
@@ -143,13 +153,13 @@ export function program(): Command {
     .option('--optimizer <name>', 'adam, sgd or hf (overrides the config)')
     .action(async (o) => {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-      o.out ??= join('runs', `${o.preset ?? (o.config ? 'custom' : 'quick')}-${stamp}`);
-      const cfg = resolveConfig(o);
-      const backend = await resolveBackend(cfg.backend);
+      o.out ??= join('runs', `${o.preset ?? (o.config ? 'custom' : DEFAULT_RUN_PRESET)}-${stamp}`);
+      const cfg = resolveConfig(o, DEFAULT_RUN_PRESET);
+      const backend = await resolveBackend(cfg.backend, cfg.network);
       process.stderr.write(`gridcells: training ${cfg.preset ?? 'custom config'} for ${cfg.train.steps} steps on the ${backend} backend -> ${o.out}\n`);
       const r = await train(cfg, { out: o.out, onProgress: progressReporter() });
       process.stdout.write(`trained: held-out position error ${r.evalErrorCm.toFixed(2)} cm (always answering the centre: ${r.centreErrorCm.toFixed(2)} cm), ${r.seconds.toFixed(1)} s\n`);
-      await analyzeRun(o.out, { trials: '200' });
+      await analyzeRun(o.out, {});
     });
   return cmd;
 }
@@ -161,8 +171,12 @@ function loadRun(run: string, checkpoint?: string) {
   const cfg = parseConfig(saved);
   const dir = checkpoint ?? latestCheckpoint(run);
   if (!dir) throw new CheckpointError(`no checkpoint in ${run} (checkpoints/latest is missing)`);
-  const model = modelConfig(cfg);
-  return { cfg, dir, model, ...loadCheckpoint(dir, paramShapes(model)) };
+  return { cfg, dir, ...loadNetwork(dir, cfg) };
+}
+
+/** One checkpoint of a run, with the weight shapes of the run's network. */
+function loadNetwork(dir: string, cfg: RunConfig): { params: NetworkParams; state: CheckpointState } {
+  return cfg.network === 'placecell' ? loadCheckpoint(dir, placeCellShapes(placeCellConfig(cfg))) : loadCheckpoint(dir, paramShapes(modelConfig(cfg)));
 }
 
 /**
@@ -170,16 +184,16 @@ function loadRun(run: string, checkpoint?: string) {
  * counted for the development curves, the long-path test, then analysis/ and report.html written.
  */
 async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string; longFactor?: string }): Promise<void> {
-  const { cfg, dir, model, params, state } = loadRun(run, o.checkpoint);
-  const backend = await resolveBackend(cfg.backend);
+  const { cfg, dir, params, state } = loadRun(run, o.checkpoint);
+  const backend = await resolveBackend(cfg.backend, cfg.network);
   setBackend(kernelsOf(backend));
-  const opts = { trials: intOption(o.trials ?? '200', '--trials'), burnIn: o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined };
-  if (opts.trials < 1) throw new UsageError('--trials must be >= 1');
+  const opts = { trials: o.trials !== undefined ? intOption(o.trials, '--trials') : undefined, burnIn: o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined };
+  if (opts.trials !== undefined && opts.trials < 1) throw new UsageError('--trials must be >= 1');
   const factor = intOption(o.longFactor ?? '100', '--long-factor');
   if (factor < 1) throw new UsageError('--long-factor must be >= 1');
   const trained = analyzeParams(cfg, params, opts);
   const untrained = analyzeParams(cfg, untrainedParams(cfg), opts);
-  const checkpoints = listCheckpoints(run).map(([step, d]) => ({ step, params: d === dir ? params : loadCheckpoint(d, paramShapes(model)).params }));
+  const checkpoints = listCheckpoints(run).map(([step, d]) => ({ step, params: d === dir ? params : loadNetwork(d, cfg).params }));
   const dev = development(cfg, checkpoints, opts);
   const longPath = longPathError(cfg, params, factor);
   const out = writeAnalysis(run, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend, development: dev, long_path: longPath });
@@ -187,7 +201,7 @@ async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string
   const report = writeReport({ runDir: run, config, trained, untrained, development: dev, longPath, step: state.step });
   const row = (name: string, c: Record<string, number>) => `${name.padEnd(22)} ${['grid', 'border', 'band', 'irregular'].map((k) => String(c[k]).padStart(11)).join('')}`;
   process.stdout.write(
-    `units by class (${model.hidden} units; thresholds: gridscore defaults)\n` +
+    `units by class (${cfg.model.hidden} units; thresholds: gridscore defaults)\n` +
       `${''.padEnd(22)}${['grid', 'border', 'band', 'irregular'].map((k) => k.padStart(11)).join('')}\n` +
       row(`trained (step ${state.step})`, trained.counts) + '\n' + row('untrained (step 0)', untrained.counts) + '\n' +
       `scores: ${join(run, 'scores.csv')}; rate maps, tuning and summary: ${out}\nreport: ${report}\n`,

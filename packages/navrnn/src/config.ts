@@ -52,6 +52,12 @@ export const configSchema = z.strictObject({
    *   available, else 'js'. The choice is always reported.
    */
   backend: z.enum(['auto', 'wasm', 'js', 'autograd', 'webgpu', 'gpujs-webasm', 'gpujs-cpu']).default('auto'),
+  /**
+   * The network: 'cueva' (Cueva & Wei 2018: tanh units read out as x, y) or 'placecell' (Sorscher
+   * et al. 2019/2023: ReLU units read out as place cells; `placeCells` below; of `model`, only
+   * `hidden` applies).
+   */
+  network: z.enum(['cueva', 'placecell']).default('cueva'),
   arena: arenaSchema.default({ kind: 'square', side: 1 }),
   trajectory: trajectorySchema.default({ ...CUEVA_DEFAULTS }),
   /** Network inputs: the paper's speed and direction angle, speed with cos/sin of the heading, or velocity. */
@@ -68,6 +74,16 @@ export const configSchema = z.strictObject({
     lambdaRates: nonneg().default(1e-3),
     init: z.enum(['orthogonal', 'gaussian']).default('orthogonal'),
     initGain: positive().default(1),
+  }).prefault({}),
+  /** The PlaceCellRNN's readout (used when network is 'placecell'); defaults as Sorscher et al. */
+  placeCells: z.strictObject({
+    count: int(2, 100_000).default(512),
+    /** Place-field width, m. */
+    sigma: positive().default(0.12),
+    /** Surround variance as a multiple of sigma^2 (difference of softmaxes); 0: no surround. */
+    surround: nonneg().default(2),
+    /** L2 penalty on W_rec. */
+    weightDecay: nonneg().default(1e-4),
   }).prefault({}),
   train: z.strictObject({
     steps: int(1, 10_000_000).default(1000),
@@ -117,6 +133,22 @@ export const PRESETS: Record<string, { description: string; config: ConfigInput 
   'cueva-hexagon': {
     description: 'Cueva & Wei, regular hexagon of side 0.6 m, Gaussian init with variance 1.5^2/N',
     config: { arena: { kind: 'hexagon', side: 0.6 }, model: { hidden: 100, init: 'gaussian', initGain: 1.5 }, train: { ...PAPER, steps: 10_000 } },
+  },
+  placecell: {
+    description: 'PlaceCellRNN (Sorscher et al.) sized for a 2-core CPU: 2.2 m square, 256 ReLU units, 256 place cells (sigma 12 cm, surround), batch 200 x 20 steps, Adam lr 1e-3; under 20 min',
+    config: {
+      network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, encoding: 'velocity',
+      model: { hidden: 256 }, placeCells: { count: 256 },
+      train: { steps: 4000, batch: 200, timeSteps: 20, lr: 1e-3, clip: null, evalEvery: 250, evalBatch: 200, checkpointEvery: 500 },
+    },
+  },
+  'sorscher-square': {
+    description: 'PlaceCellRNN at Sorscher et al.\'s size: 2.2 m square, 4096 ReLU units, 512 place cells, batch 200 x 20 steps, Adam lr 1e-4, 100,000 steps',
+    config: {
+      network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, encoding: 'velocity',
+      model: { hidden: 4096 }, placeCells: { count: 512 },
+      train: { steps: 100_000, batch: 200, timeSteps: 20, lr: 1e-4, clip: null, evalEvery: 1000, evalBatch: 200, checkpointEvery: 5000 },
+    },
   },
   quick: {
     description: 'a small network for trying things out and for tests: N 32, batch 32 x 50 steps, 300 steps (~10 s)',

@@ -6,7 +6,7 @@
  * memory (one command encoder on webgpu, one WebAssembly.Memory on webasm) and only the gradients
  * and two loss sums are read back.
  *
- * Per step (B trials x N units; thread.y = trial r, thread.x = unit j):
+ * Per step (B trials x N units; thread.y = trial r, thread.x = unit j; two kernels, see GpuJsCueva):
  *   forward:  x_t = (1-a) x_{t-1} + a (u_{t-1} W + I_t W_in + b + xi_t);  u_t = tanh(x_t);
  *             e_t = u_t W_out - p_t;  sums of e^2 and u^2 per trial
  *   backward: dx_t = (e_t W_out^T / (T B) + 2 lr u_t / (T B N) + a dx_{t+1} W^T) (1 - u_t^2) + (1-a) dx_{t+1}
@@ -130,7 +130,20 @@ interface Shape {
   nIn: number;
 }
 
-/** The kernels and the traced plan for one (T, B, N, nIn) and model config. */
+/**
+ * The kernels and the traced plan for one (T, B, N, nIn) and model config.
+ *
+ * Two kernels a time step. On a GPU each kernel call is a dispatch with a fixed cost (~70 us
+ * measured through Dawn on an H100) that dwarfs the arithmetic at N 100, so the plan packs all of
+ * a step's work into one forward and one backward dispatch, each writing one buffer of N columns:
+ *   forward F_t (rows):  [0, B) x_t;  [B, B + E) e_{t-1}, the readout error of the step before,
+ *                        flattened (2 B values, E = ceil(2 B / N) rows);
+ *   backward S (rows):   [0, B) dx_t;  then the running sums dW (N rows), dW_in (nIn), db (1),
+ *                        dW_out^T (2), sum of u^2 per unit (1), sum of e^2 per trial group (1).
+ * u = tanh(x) is recomputed where it is read instead of being stored. Each backward dispatch
+ * computes dx_t from dx_{t+1} (the previous S) and, in the other rows, adds the gradient terms
+ * of step t+1, whose dx_{t+1} is now complete; a last dispatch (t = 0) adds step 1's.
+ */
 export class GpuJsCueva {
   readonly mode: GpuJsMode;
   private readonly gpu: GPU;
@@ -141,120 +154,149 @@ export class GpuJsCueva {
     this.gpu = new GPU({ mode });
     const { T, B, N, nIn } = shape;
     const a = cfg.alpha;
-    const constants = { T, B, N, nIn, a, invTB: 1 / (T * B), rate: (2 * cfg.lambdaRates) / (T * B * N) };
+    const E = Math.ceil((2 * B) / N);
+    const GW = B; // first row of each block in S
+    const GIN = B + N;
+    const GB = GIN + nIn;
+    const GOUT = GB + 1;
+    const SR = GOUT + 2;
+    const SE = SR + 1;
+    const constants = { T, B, N, nIn, E, GW, GIN, GB, GOUT, SR, SE, a, invTB: 1 / (T * B), rate: (2 * cfg.lambdaRates) / (T * B * N) };
+    // Index arithmetic must stay exact: gpu.js types plain numbers as f32 on webgpu, and an f32
+    // flat index such as (t B + r) N + j is not exact past 2^24 (T 500, B 500, N 100 reaches
+    // 2.5e7; the kernels then silently read the wrong noise). So the per-step data (inputs, noise,
+    // targets) are passed as T rows and read as data[t][r N + j]: gpu.js turns a 2-D read into
+    // integer (i32) index arithmetic, and r N + j stays small. The sizes are integer constants.
+    const constantTypes: Record<string, string> = { a: 'Float', invTB: 'Float', rate: 'Float' };
+    for (const name of ['T', 'B', 'N', 'nIn', 'E', 'GW', 'GIN', 'GB', 'GOUT', 'SR', 'SE']) constantTypes[name] = 'Integer';
     const k = (fn: Function, output: number[]) =>
-      this.gpu.createKernel(fn as never, { output, constants, tactic: 'precision' } as never) as unknown as Kernel;
+      this.gpu.createKernel(fn as never, { output, constants, constantTypes, tactic: 'precision' } as never) as unknown as Kernel;
 
-    // x_t from x_{t-1}, u_{t-1}: the recurrent and input drive, bias, noise and the leak
-    const stepX = k(function (this: any, x: any, u: any, W: any, Win: any, bias: any, inputs: any, noise: any, t: number) {
-      const r = this.thread.y;
-      const j = this.thread.x;
-      let s = bias[j] + noise[(t * this.constants.B + r) * this.constants.N + j];
-      for (let q = 0; q < this.constants.nIn; q++) s += inputs[(t * this.constants.B + r) * this.constants.nIn + q] * Win[q][j];
-      for (let i = 0; i < this.constants.N; i++) s += u[r][i] * W[i][j];
-      return (1 - this.constants.a) * x[r][j] + this.constants.a * s;
-    }, [N, B]);
-    const tanhK = k(function (this: any, x: any) {
-      return Math.tanh(x[this.thread.y][this.thread.x]);
-    }, [N, B]);
-    // readout error e_t = u_t W_out - p_t
-    const errorK = k(function (this: any, u: any, Wout: any, targets: any, t: number) {
-      const r = this.thread.y;
-      const c = this.thread.x;
-      let y = 0;
-      for (let i = 0; i < this.constants.N; i++) y += u[r][i] * Wout[i][c];
-      return y - targets[(t * this.constants.B + r) * 2 + c];
-    }, [2, B]);
-    // per-trial running sums: row 0 sum of e^2, row 1 sum of u^2
-    const sumsK = k(function (this: any, acc: any, e: any, u: any) {
-      const r = this.thread.x;
-      if (this.thread.y === 0) return acc[0][r] + e[r][0] * e[r][0] + e[r][1] * e[r][1];
-      let s = 0;
-      for (let i = 0; i < this.constants.N; i++) s += u[r][i] * u[r][i];
-      return acc[1][r] + s;
-    }, [B, 2]);
-    // dx_t from dx_{t+1}
-    const backK = k(function (this: any, dxNext: any, u: any, W: any, Wout: any, e: any) {
-      const r = this.thread.y;
-      const j = this.thread.x;
-      let rec = 0;
-      for (let i = 0; i < this.constants.N; i++) rec += dxNext[r][i] * W[j][i];
-      const uj = u[r][j];
-      const du = (e[r][0] * Wout[j][0] + e[r][1] * Wout[j][1]) * this.constants.invTB + this.constants.rate * uj + this.constants.a * rec;
-      return du * (1 - uj * uj) + (1 - this.constants.a) * dxNext[r][j];
-    }, [N, B]);
-    // dW += a u_{t-1}^T dx_t
-    const gradWK = k(function (this: any, acc: any, uPrev: any, dx: any) {
-      const i = this.thread.y;
-      const j = this.thread.x;
-      let s = 0;
-      for (let r = 0; r < this.constants.B; r++) s += uPrev[r][i] * dx[r][j];
-      return acc[i][j] + this.constants.a * s;
-    }, [N, N]);
-    // rows 0..nIn-1: dW_in; row nIn: db; rows nIn+1, nIn+2: dW_out^T
-    const gradSmallK = k(function (this: any, acc: any, inputs: any, u: any, dx: any, e: any, t: number) {
+    // F_t from F_{t-1} (t = 1..T+1; data row t-1 is step t's)
+    // Win: the rows of W_in, then b as row nIn (WebGPU's default limit is 8 storage buffers a kernel)
+    const forwardK = k(function (this: any, F: any, W: any, Win: any, Wout: any, inputs: any, noise: any, targets: any, t: number) {
       const row = this.thread.y;
       const j = this.thread.x;
+      if (row < this.constants.B) {
+        if (t > this.constants.T) return 0;
+        // x_t = (1-a) x_{t-1} + a (u_{t-1} W + I_t W_in + b + xi_t)
+        let s = Win[this.constants.nIn][j] + noise[t - 1][row * this.constants.N + j];
+        for (let q = 0; q < this.constants.nIn; q++) s += inputs[t - 1][row * this.constants.nIn + q] * Win[q][j];
+        for (let i = 0; i < this.constants.N; i++) s += Math.tanh(F[row][i]) * W[i][j];
+        return (1 - this.constants.a) * F[row][j] + this.constants.a * s;
+      }
+      // e_{t-1} = u_{t-1} W_out - p_{t-1}, element (r, c) of the flattened [B, 2]
+      const f = (row - this.constants.B) * this.constants.N + j;
+      if (t < 2 || f >= 2 * this.constants.B) return 0;
+      const r = Math.floor(f / 2);
+      const c = f - 2 * r;
+      let y = 0;
+      for (let i = 0; i < this.constants.N; i++) y += Math.tanh(F[r][i]) * Wout[i][c];
+      return y - targets[t - 2][f];
+    }, [N, B + E]);
+
+    // S for step t (t = T..0) from S of step t+1; Ft holds x_t, Fn = F_{t+1} holds e_t
+    const backwardK = k(function (this: any, S: any, Ft: any, Fn: any, W: any, Wout: any, inputs: any, t: number) {
+      const row = this.thread.y;
+      const j = this.thread.x;
+      const B = this.constants.B;
+      const N = this.constants.N;
+      if (row < B) {
+        if (t < 1) return 0;
+        // dx_t = (e_t W_out^T / (T B) + 2 lr u_t / (T B N) + a dx_{t+1} W^T) (1 - u_t^2) + (1-a) dx_{t+1}
+        let rec = 0;
+        for (let i = 0; i < N; i++) rec += S[row][i] * W[j][i];
+        const f = 2 * row;
+        const e0 = Fn[B + Math.floor(f / N)][f - N * Math.floor(f / N)];
+        const e1 = Fn[B + Math.floor((f + 1) / N)][f + 1 - N * Math.floor((f + 1) / N)];
+        const u = Math.tanh(Ft[row][j]);
+        const du = (e0 * Wout[j][0] + e1 * Wout[j][1]) * this.constants.invTB + this.constants.rate * u + this.constants.a * rec;
+        return du * (1 - u * u) + (1 - this.constants.a) * S[row][j];
+      }
       let s = 0;
-      if (row < this.constants.nIn) {
-        for (let r = 0; r < this.constants.B; r++) s += inputs[(t * this.constants.B + r) * this.constants.nIn + row] * dx[r][j];
-        return acc[row][j] + this.constants.a * s;
+      if (row < this.constants.GIN) {
+        // dW += a u_t^T dx_{t+1}
+        const i = row - this.constants.GW;
+        for (let r = 0; r < B; r++) s += Math.tanh(Ft[r][i]) * S[r][j];
+        return S[row][j] + this.constants.a * s;
       }
-      if (row === this.constants.nIn) {
-        for (let r = 0; r < this.constants.B; r++) s += dx[r][j];
-        return acc[row][j] + this.constants.a * s;
+      if (row < this.constants.GB) {
+        // dW_in += a I_{t+1}^T dx_{t+1} (none for t = T: dx_{T+1} = 0)
+        if (t >= this.constants.T) return S[row][j];
+        const q = row - this.constants.GIN;
+        for (let r = 0; r < B; r++) s += inputs[t][r * this.constants.nIn + q] * S[r][j];
+        return S[row][j] + this.constants.a * s;
       }
-      const c = row - this.constants.nIn - 1;
-      for (let r = 0; r < this.constants.B; r++) s += u[r][j] * e[r][c];
-      return acc[row][j] + s * this.constants.invTB;
-    }, [N, nIn + 3]);
+      if (row === this.constants.GB) {
+        for (let r = 0; r < B; r++) s += S[r][j];
+        return S[row][j] + this.constants.a * s;
+      }
+      if (row < this.constants.SR) {
+        // dW_out^T += e_t^T u_t / (T B) (zero for t = 0: u_0 = 0)
+        const c = row - this.constants.GOUT;
+        for (let r = 0; r < B; r++) {
+          const f = 2 * r + c;
+          s += Math.tanh(Ft[r][j]) * Fn[B + Math.floor(f / N)][f - N * Math.floor(f / N)];
+        }
+        return S[row][j] + s * this.constants.invTB;
+      }
+      if (row === this.constants.SR) {
+        for (let r = 0; r < B; r++) s += Math.tanh(Ft[r][j]) * Math.tanh(Ft[r][j]);
+        return S[row][j] + s;
+      }
+      // sum of e_t^2 over the trials r = j, j + N, j + 2N, ... (t = 0 has none)
+      if (t < 1) return S[row][j];
+      for (let m = 0; m < this.constants.E; m++) {
+        const r = j + m * N;
+        if (r < B) {
+          const f = 2 * r;
+          const e0 = Fn[B + Math.floor(f / N)][f - N * Math.floor(f / N)];
+          const e1 = Fn[B + Math.floor((f + 1) / N)][f + 1 - N * Math.floor((f + 1) / N)];
+          s += e0 * e0 + e1 * e1;
+        }
+      }
+      return S[row][j] + s;
+    }, [N, SE + 1]);
     const zerosK = (out: number[]) => k(function () {
       return 0;
     }, out);
-    const zBN = zerosK([N, B]);
-    const zNN = zerosK([N, N]);
-    const zSmall = zerosK([N, nIn + 3]);
-    const z2B = zerosK([B, 2]);
+    const zF = zerosK([N, B + E]);
+    const zS = zerosK([N, SE + 1]);
 
-    this.run = this.gpu.createPipeline(function (this: any, W: any, Win: any, bias: any, Wout: any, inputs: any, noise: any, targets: any) {
+    this.run = this.gpu.createPipeline(function (this: any, W: any, Win: any, Wout: any, inputs: any, noise: any, targets: any) {
       const steps = this.constants.T;
-      let x = zBN();
-      const us = [zBN()];
-      const es = [];
-      let sums = z2B();
-      for (let t = 0; t < steps; t++) {
-        x = stepX(x, us[t], W, Win, bias, inputs, noise, t);
-        us.push(tanhK(x));
-        es.push(errorK(us[t + 1], Wout, targets, t));
-        sums = sumsK(sums, es[t], us[t + 1]);
-      }
-      let dx = zBN();
-      let gW = zNN();
-      let gSmall = zSmall();
-      for (let t = steps; t >= 1; t--) {
-        dx = backK(dx, us[t], W, Wout, es[t - 1]);
-        gW = gradWK(gW, us[t - 1], dx);
-        gSmall = gradSmallK(gSmall, inputs, us[t], dx, es[t - 1], t - 1);
-      }
-      return { gW, gSmall, sums };
+      const F = [zF()];
+      for (let t = 1; t <= steps + 1; t++) F.push(forwardK(F[t - 1], W, Win, Wout, inputs, noise, targets, t));
+      let S = zS();
+      for (let t = steps; t >= 0; t--) S = backwardK(S, F[t], F[t + 1], W, Wout, inputs, t);
+      return { S };
     }, { constants: { T } } as never) as never;
+    this.layout = { GW, GIN, SR, SE };
   }
+
+  private readonly layout: { GW: number; GIN: number; SR: number; SE: number };
 
   async lossAndGrad(p: CuevaParams, data: Batch): Promise<FusedResult> {
     const { T, B, N, nIn } = this.shape;
     if (data.steps !== T || data.batch !== B) throw new Error(`gpu.js BPTT: built for T ${T}, B ${B}; got T ${data.steps}, B ${data.batch}`);
     const rows = (d: ArrayLike<number>, r: number, c: number) => Array.from({ length: r }, (_, i) => Float32Array.from({ length: c }, (_, j) => d[i * c + j]));
     const noise = data.noise ?? new Float32Array(T * B * N);
-    const out = await this.run(rows(p.wRec.data, N, N), rows(p.wIn.data, nIn, N), Float32Array.from(p.b.data), rows(p.wOut.data, N, 2), data.inputs, noise, data.targets);
-    const gW = flat(out.gW, N * N);
-    const gSmall = flat(out.gSmall, (nIn + 3) * N);
-    const sums = flat(out.sums, 2 * B);
+    // per-step data as T rows (views, no copy); see the constructor for why
+    const steps = (d: Float32Array, width: number) => Array.from({ length: T }, (_, t) => d.subarray(t * width, (t + 1) * width));
+    const out = await this.run(
+      rows(p.wRec.data, N, N), [...rows(p.wIn.data, nIn, N), Float32Array.from(p.b.data)], rows(p.wOut.data, N, 2),
+      steps(data.inputs, B * nIn), steps(noise, B * N), steps(data.targets, B * 2),
+    );
+    const { GW, GIN, SR, SE } = this.layout;
+    const S = flat(out.S, (SE + 1) * N);
+    const block = (row: number, count: number) => S.slice(row * N, (row + count) * N);
     let se = 0;
     let sr = 0;
-    for (let r = 0; r < B; r++) {
-      se += sums[r];
-      sr += sums[B + r];
+    for (let j = 0; j < N; j++) {
+      sr += S[SR * N + j];
+      se += S[SE * N + j];
     }
+    const gSmall = block(GIN, nIn + 3);
     const gWin = gSmall.slice(0, nIn * N);
     const gb = gSmall.slice(nIn * N, (nIn + 1) * N);
     const gWout = new Float32Array(N * 2);
@@ -262,7 +304,7 @@ export class GpuJsCueva {
       gWout[j * 2] = gSmall[(nIn + 1) * N + j];
       gWout[j * 2 + 1] = gSmall[(nIn + 2) * N + j];
     }
-    return assembleLoss(this.cfg, p, T, B, se, sr, [gW, gWin, gb, gWout]);
+    return assembleLoss(this.cfg, p, T, B, se, sr, [block(GW, N), gWin, gb, gWout]);
   }
 
   destroy(): void {

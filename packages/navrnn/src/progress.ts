@@ -17,7 +17,7 @@ function clock(seconds: number): string {
 export function formatProgress(p: Progress): string {
   const width = String(p.steps).length;
   return (
-    `step ${String(p.step).padStart(width)}/${p.steps}  loss ${p.loss.toExponential(3)}  rmse ${p.rmseCm.toFixed(2)} cm` +
+    `step ${String(p.step).padStart(width)}/${p.steps}  loss ${p.loss.toExponential(3)}${Number.isFinite(p.rmseCm) ? `  rmse ${p.rmseCm.toFixed(2)} cm` : ''}` +
     (p.evalErrorCm !== null ? `  held-out error ${p.evalErrorCm.toFixed(2)} cm` : '') +
     `  ${p.stepsPerSecond.toFixed(2)} steps/s  ETA ${clock(p.etaSeconds)}`
   );

@@ -46,12 +46,16 @@ export function writeReport(r: ReportInputs): string {
   const train = metrics.filter((m) => m.rmse_cm !== undefined).map((m) => [m.step, m.rmse_cm!] as [number, number]);
   const held = metrics.filter((m) => m.eval_error_cm !== undefined).map((m) => [m.step, m.eval_error_cm!] as [number, number]);
   const centre = metrics.find((m) => m.centre_error_cm !== undefined)?.centre_error_cm;
-  add('training.svg', 'Training: RMS position error on each training batch, and mean error on the held-out trials.',
+  add('training.svg', 'Training: RMS position error on each training batch (CuevaRNN), and mean error on the held-out trials (PlaceCellRNN: decoded from the three most active place cells).',
     lineChart('position error during training', 'training step', 'error (cm)', [
       { name: 'training batch (RMS)', points: train, colour: '#9ecae1' },
       { name: 'held-out (mean)', points: held, colour: '#08519c' },
       ...(centre !== undefined && held.length ? [{ name: 'answering the centre', points: [[0, centre], [held.at(-1)![0], centre]] as [number, number][], colour: '#aaaaaa' }] : []),
     ]));
+
+  const losses = metrics.filter((m) => m.loss !== undefined).map((m) => [m.step, m.loss!] as [number, number]);
+  add('loss.svg', 'Training loss on each batch (the objective the optimizer minimises, costs included).',
+    lineChart('training loss', 'training step', 'loss', [{ name: 'loss', points: losses, colour: '#08519c' }]));
 
   const t = r.trained;
   const order = [...t.units].sort((a, b) => CLASSES.indexOf(a.class) - CLASSES.indexOf(b.class) || b.score60 - a.score60);
@@ -103,13 +107,13 @@ table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;paddin
 <h1>gridcells report</h1>
 <p>Run <code>${esc(r.runDir)}</code>, checkpoint at step ${r.step}. Backend <b>${esc(String(resolved.backend ?? '?'))}</b>, seed ${esc(String(r.config.seed))},
 machine ${esc(String(resolved.machine ?? '?'))}, Node ${esc(String(resolved.node ?? '?'))}, started ${esc(String(resolved.started ?? '?'))}, training wall time ${wall !== undefined ? `${wall.toFixed(0)} s` : '?'}.</p>
-<h2>Training</h2>${fig('training.svg')}
+<h2>Training</h2>${fig('loss.svg')}${fig('training.svg')}
 <h2>Cell types</h2>
 <table><tr><th></th>${CLASSES.map((c) => `<th>${c}</th>`).join('')}</tr>
 <tr><td>trained (step ${r.step})</td>${CLASSES.map((c) => `<td>${count(t, c)}</td>`).join('')}</tr>
 <tr><td>untrained (step 0, the null)</td>${CLASSES.map((c) => `<td>${count(r.untrained, c)}</td>`).join('')}</tr></table>
 <p>Thresholds (gridscore defaults): grid: periodic autocorrelogram and score60 &gt; ${th.grid60} (hexagonal) or score90 &gt; ${th.grid90} (square);
-border &gt; ${th.border}; band &gt; ${th.band}. Rate maps: ${t.maps.length} units, 200 fresh trajectories, the first 10% of each left out.</p>
+border &gt; ${th.border}; band &gt; ${th.band}. Rate maps: ${t.maps.length} units, ${t.trials} fresh trajectories of ${t.timeSteps} steps${t.burnIn ? `, the first ${t.burnIn} steps of each left out` : ''}.</p>
 ${fig('rate_maps.png')}${fig('sac_best.png')}
 <div class="row">${fig('hist_score60.svg')}${fig('hist_border.svg')}${fig('hist_band.svg')}</div>
 <h2>Development</h2>${fig('development.svg')}

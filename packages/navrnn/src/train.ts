@@ -18,8 +18,10 @@ import { generateTrajectories, INPUT_SIZE, type Trajectories } from './trajector
 import { cuevaGaussNewton, cuevaLossAndGrad, type FusedResult } from './bptt.js';
 import { GpuJsCueva, describeWebGpu, probeWebGpuQuietly, releaseWebGpu, type GpuJsMode } from './gpujs.js';
 import { PARAM_NAMES, cuevaLoss, drawNoise, initParams, meanError, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
-import { CheckpointError, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeAtomic } from './checkpoint.js';
+import { CheckpointError, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeAtomic, type CheckpointState } from './checkpoint.js';
 import type { RunConfig } from './config.js';
+import type { PlaceCellParams } from './placecell.js';
+import { trainPlaceCells } from './train-placecell.js';
 
 export interface Progress {
   step: number;
@@ -45,7 +47,7 @@ export interface TrainResult {
   centreErrorCm: number;
   backend: ResolvedBackend;
   seconds: number;
-  params: CuevaParams;
+  params: CuevaParams | PlaceCellParams;
 }
 
 /** The run folder cannot be used as asked (it holds another run, say). */
@@ -64,6 +66,8 @@ export interface MetricsLine {
   mse?: number;
   weight_cost?: number;
   rate_cost?: number;
+  /** PlaceCellRNN: the cross-entropy part of the loss. */
+  cross_entropy?: number;
   rmse_cm?: number;
   grad_norm?: number;
   lr?: number;
@@ -77,7 +81,38 @@ export interface MetricsLine {
   time_s: number;
 }
 
-function checkFinite(step: number, loss: number, gradNorm: number, out: string): void {
+/**
+ * Opens a run folder. With `resume`: the latest checkpoint, refused if it was written with another
+ * config, and the metrics written after it dropped (the resumed run writes them again,
+ * identically). Without: a new folder with config.json (refused if it holds a run already).
+ */
+export function openRun<K extends string>(
+  cfg: RunConfig, opts: TrainOptions, backend: ResolvedBackend, shapes: Record<K, number[]>,
+): { params: Record<K, Tensor>; state: CheckpointState } | null {
+  const hash = configHash(cfg);
+  const metricsPath = join(opts.out, 'metrics.jsonl');
+  if (opts.resume) {
+    const dir = latestCheckpoint(opts.out);
+    if (!dir) throw new CheckpointError(`no checkpoint to resume in ${opts.out} (checkpoints/latest is missing)`);
+    const ck = loadCheckpoint(dir, shapes);
+    if (ck.state.configHash !== hash) {
+      throw new CheckpointError(`checkpoint ${dir}: it was written with another config (hash ${ck.state.configHash}, now ${hash}); only train.steps may change on resume`);
+    }
+    const kept = readMetrics(metricsPath).filter((m) => m.step <= ck.state.step);
+    writeAtomic(metricsPath, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+    return ck;
+  }
+  if (existsSync(join(opts.out, 'checkpoints')) || existsSync(metricsPath)) {
+    throw new RunFolderError(`${opts.out} already holds a run; use --resume to continue it, or choose another --out`);
+  }
+  mkdirSync(opts.out, { recursive: true });
+  writeAtomic(join(opts.out, 'config.json'), JSON.stringify({ ...cfg, resolved: { backend, configHash: hash, machine: `${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`, node: process.version, started: new Date().toISOString() } }, null, 2) + '\n');
+  writeFileSync(metricsPath, '');
+  return null;
+}
+
+/** Stops the run (keeping its last checkpoint) when the loss or the gradient is NaN or Inf. */
+export function checkFinite(step: number, loss: number, gradNorm: number, out: string): void {
   if (Number.isFinite(loss) && Number.isFinite(gradNorm)) return;
   const last = latestCheckpoint(out);
   throw new TrainingError(
@@ -99,7 +134,9 @@ function wasmBackend(): WasmBackend | null {
  * adapter such as lavapipe is correct but slower than the CPU paths), else WebAssembly SIMD when
  * this engine has it, else plain TypeScript.
  */
-export async function resolveBackend(requested: RunConfig['backend']): Promise<ResolvedBackend> {
+export async function resolveBackend(requested: RunConfig['backend'], network: RunConfig['network'] = 'cueva'): Promise<ResolvedBackend> {
+  // the PlaceCellRNN has only the fused TypeScript/WebAssembly BPTT
+  if (network === 'placecell' && requested === 'auto') return wasmBackend() ? 'wasm' : 'js';
   if (requested === 'wasm' && !wasmBackend()) throw new RunFolderError('backend wasm: this JavaScript engine has no WebAssembly SIMD; use --backend js');
   if (requested === 'webgpu' && !(await describeWebGpu()).available) {
     throw new RunFolderError('backend webgpu: no WebGPU adapter answered (on a CPU-only Linux machine, install a software Vulkan driver: .ci/enable-webgpu-cpu.sh)');
@@ -227,7 +264,7 @@ export class CuevaCurvatureSystem implements CurvatureSystem {
 /** The generators of a run, all derived from its seed. */
 export function runStreams(seed: number) {
   const root = new Rng(seed);
-  return { init: root.split(), data: root.split(), evaluation: root.split() };
+  return { init: root.split(), data: root.split(), evaluation: root.split(), placeCells: root.split() };
 }
 
 /** The held-out trials every evaluation of a run uses (regenerated from the seed, never trained on). */
@@ -256,9 +293,16 @@ export function kernelsOf(backend: ResolvedBackend): Backend {
 }
 
 export async function train(cfg: RunConfig, opts: TrainOptions): Promise<TrainResult> {
-  const backend = await resolveBackend(cfg.backend);
+  const backend = await resolveBackend(cfg.backend, cfg.network);
   const previous = getBackend();
   setBackend(kernelsOf(backend));
+  if (cfg.network === 'placecell') {
+    try {
+      return await trainPlaceCells(backend, cfg, opts);
+    } finally {
+      setBackend(previous);
+    }
+  }
   const mode = GPUJS_MODE[backend];
   const gpujs = mode ? new GpuJsCueva(mode, modelConfig(cfg), { T: cfg.train.timeSteps, B: cfg.train.batch, N: cfg.model.hidden, nIn: INPUT_SIZE[cfg.encoding] }) : undefined;
   try {
@@ -283,28 +327,13 @@ async function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOpti
   const optimizer = makeOptimizer(cfg);
   let start = 0;
 
-  if (opts.resume) {
-    const dir = latestCheckpoint(opts.out);
-    if (!dir) throw new CheckpointError(`no checkpoint to resume in ${opts.out} (checkpoints/latest is missing)`);
-    const ck = loadCheckpoint(dir, shapes);
-    if (ck.state.configHash !== hash) {
-      throw new CheckpointError(`checkpoint ${dir}: it was written with another config (hash ${ck.state.configHash}, now ${hash}); only train.steps may change on resume`);
-    }
-    params = ck.params;
-    if (optimizer instanceof HessianFree) optimizer.loadState(ck.state.optimizer as HessianFreeState);
-    else optimizer.loadState(ck.state.optimizer as OptimizerState);
-    dataRng = Rng.fromState(ck.state.rng);
-    start = ck.state.step;
-    // forget metrics written after the checkpoint: the resumed run writes them again, identically
-    const kept = readMetrics(metricsPath).filter((m) => m.step <= start);
-    writeAtomic(metricsPath, kept.map((m) => JSON.stringify(m) + '\n').join(''));
-  } else {
-    if (existsSync(join(opts.out, 'checkpoints')) || existsSync(metricsPath)) {
-      throw new RunFolderError(`${opts.out} already holds a run; use --resume to continue it, or choose another --out`);
-    }
-    mkdirSync(opts.out, { recursive: true });
-    writeAtomic(join(opts.out, 'config.json'), JSON.stringify({ ...cfg, resolved: { backend, configHash: hash, machine: `${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`, node: process.version, started: new Date().toISOString() } }, null, 2) + '\n');
-    writeFileSync(metricsPath, '');
+  const resumed = openRun(cfg, opts, backend, shapes);
+  if (resumed) {
+    params = resumed.params;
+    if (optimizer instanceof HessianFree) optimizer.loadState(resumed.state.optimizer as HessianFreeState);
+    else optimizer.loadState(resumed.state.optimizer as OptimizerState);
+    dataRng = Rng.fromState(resumed.state.rng);
+    start = resumed.state.step;
   }
 
   const evalBatch = heldOut(cfg, arena);

@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '@gridcells/tensor';
 import {
-  makeArena, generateTrajectories, encodeInputs, wrapAngle, CUEVA_DEFAULTS, SORSCHER_DEFAULTS,
+  makeArena, generateTrajectories, encodeInputs, wrapAngle, squareBounds, CUEVA_DEFAULTS, SORSCHER_DEFAULTS,
   type ArenaSpec, type Encoding, type TrajectoryOptions,
 } from '@gridcells/navrnn';
 
@@ -21,6 +21,19 @@ describe('arenas', () => {
     expect(a.wallDistances([0.5, 0]).sort()).toEqual([0.5, 1, 1, 1.5].sort());
     expect(a.nearestWall([0.9, 0]).normal.map((v) => Math.round(v * 1e12) / 1e12)).toEqual([-1, 0]);
   });
+  it('rate maps of any arena get square bins: squareBounds is a square holding the bounding box', () => {
+    for (const spec of [{ kind: 'triangle', side: 3 }, { kind: 'hexagon', side: 1 }, { kind: 'rectangle', width: 2, height: 0.5 }, { kind: 'square', side: 2 }] as ArenaSpec[]) {
+      const a = makeArena(spec);
+      const [[x0, x1], [y0, y1]] = squareBounds(a);
+      expect(x1 - x0).toBeCloseTo(y1 - y0, 12);
+      expect(x0).toBeLessThanOrEqual(a.bbox[0][0]);
+      expect(x1).toBeGreaterThanOrEqual(a.bbox[0][1]);
+      expect(y0).toBeLessThanOrEqual(a.bbox[1][0] + 1e-12);
+      expect(y1).toBeGreaterThanOrEqual(a.bbox[1][1] - 1e-12);
+    }
+    expect(squareBounds(makeArena({ kind: 'square', side: 2 }))).toEqual([[-1, 1], [-1, 1]]);
+  });
+
   it('triangle, hexagon and circle have the right areas and contain their centre', () => {
     const specs: [ArenaSpec, number][] = [
       [{ kind: 'triangle', side: 1.2 }, (Math.sqrt(3) / 4) * 1.44],

@@ -11,6 +11,7 @@ import {
   cuevaLoss, cuevaLossAndGrad, cuevaGaussNewton, cuevaOutputs, fastTanh, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch,
   type CuevaModelConfig, type Encoding,
 } from '@gridcells/navrnn';
+import { worstRel } from './helpers.js';
 
 function setup(N: number, T: number, B: number, seed: number, dtype: 'float32' | 'float64', encoding: Encoding = 'speed-direction') {
   const nIn = encoding === 'speed-cos-sin' ? 3 : 2;
@@ -25,16 +26,6 @@ function setup(N: number, T: number, B: number, seed: number, dtype: 'float32' |
   return { cfg, data, p, tape };
 }
 
-function worstRel(got: Tensor[], want: Tensor[]): number {
-  let worst = 0;
-  got.forEach((g, i) => {
-    const w = want[i].data;
-    let scale = 0;
-    for (const v of w) scale = Math.max(scale, Math.abs(v));
-    g.data.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - w[k]) / Math.max(scale, 1e-12))));
-  });
-  return worst;
-}
 
 describe('fused BPTT against the autograd tape', () => {
   it('float64, random N, T, batch and encodings: loss and every gradient to 1e-10', () => {

@@ -60,7 +60,7 @@ describe('gridcells CLI', () => {
   });
 
   it('an unknown preset: one-line error, exit 2', () => {
-    oneLineError(run('train', '--preset', 'cueva-moon', '--out', join(dir(), 'x')), /unknown preset 'cueva-moon' \(have: cueva-square, cueva-triangle, cueva-hexagon, quick\)/);
+    oneLineError(run('train', '--preset', 'cueva-moon', '--out', join(dir(), 'x')), /unknown preset 'cueva-moon' \(have: cueva-square, cueva-triangle, cueva-hexagon, placecell, sorscher-square, quick\)/);
   });
 
   it('a negative batch size in a config file names the field and the range', () => {
@@ -110,5 +110,25 @@ describe('gridcells analyze', () => {
     const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
     expect(total(summary.counts)).toBe(6);
     expect(total(summary.untrained_counts)).toBe(6);
+  });
+
+  it('runs the PlaceCellRNN end to end: train, eval (decoded error), analyze with W_enc in the checkpoints', () => {
+    const out = join(dir(), 'pc');
+    const cfg = join(dir(), 'pc.json');
+    writeFileSync(cfg, JSON.stringify({
+      network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, encoding: 'velocity',
+      model: { hidden: 8 }, placeCells: { count: 16 }, train: { steps: 4, batch: 4, timeSteps: 10, checkpointEvery: 2, evalBatch: 4, clip: null },
+    }));
+    const t = run('train', '--config', cfg, '--out', out);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/step 4: held-out position error [\d.]+ cm/);
+    expect(parseNpy(readFileSync(join(out, 'checkpoints', 'step-00000004', 'W_enc.npy'))).shape).toEqual([16, 8]);
+    const e = run('eval', out, '--trials', '8');
+    expect(e.status, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ step: 4, trials: 8, time_steps: 10 });
+    const r = run('analyze', out, '--trials', '100');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/units by class \(8 units/);
+    expect(readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n')).toHaveLength(9);
   });
 });

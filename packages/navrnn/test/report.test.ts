@@ -27,9 +27,9 @@ describe('report.html', () => {
     expect(r.status, r.stderr).toBe(0);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     const inlined = html.match(/<img [^>]*src="data:image\/(png|svg\+xml);base64,/g) ?? [];
-    expect(inlined.length).toBe(9);
+    expect(inlined.length).toBe(10);
     expect(readdirSync(join(out, 'figures')).sort()).toEqual(
-      ['boundary.svg', 'development.svg', 'hist_band.svg', 'hist_border.svg', 'hist_score60.svg', 'long_path.svg', 'rate_maps.png', 'sac_best.png', 'training.svg'],
+      ['boundary.svg', 'development.svg', 'hist_band.svg', 'hist_border.svg', 'hist_score60.svg', 'long_path.svg', 'loss.svg', 'rate_maps.png', 'sac_best.png', 'training.svg'],
     );
     expect(html).toMatch(/Backend <b>(wasm|js)<\/b>/);
     expect(html).not.toMatch(/https?:\/\//); // nothing to fetch: it opens offline
@@ -44,7 +44,7 @@ describe('report.html', () => {
       const page = await browser.newPage();
       await page.goto(`file://${join(out, 'report.html')}`);
       const images = await page.$$eval('img', (xs) => xs.map((i) => ({ alt: i.alt, loaded: i.complete && i.naturalWidth > 0 })));
-      expect(images).toHaveLength(9);
+      expect(images).toHaveLength(10);
       for (const img of images) expect(img.loaded, img.alt).toBe(true);
       const headings = await page.$$eval('h2', (xs) => xs.map((h) => h.textContent));
       expect(headings).toEqual(['Training', 'Cell types', 'Development', 'Speed and direction tuning', 'Long paths', 'Config']);
