@@ -138,8 +138,9 @@ interface Shape {
  * a step's work into one forward and one backward dispatch, each writing one buffer of N columns:
  *   forward F_t (rows):  [0, B) x_t;  [B, B + E) e_{t-1}, the readout error of the step before,
  *                        flattened (2 B values, E = ceil(2 B / N) rows);
- *   backward S (rows):   [0, B) dx_t;  then the running sums dW (N rows), dW_in (nIn), db (1),
- *                        dW_out^T (2), sum of u^2 per unit (1), sum of e^2 per trial group (1).
+ *   backward S (rows):   [0, B) dx_t;  then, for each chunk of at most 50 trials, the running
+ *                        sums dW (N rows), dW_in (nIn), db (1), dW_out^T (2), sum of u^2 per unit
+ *                        (1); last, the sum of e^2 per trial group (1).
  * u = tanh(x) is recomputed where it is read instead of being stored. Each backward dispatch
  * computes dx_t from dx_{t+1} (the previous S) and, in the other rows, adds the gradient terms
  * of step t+1, whose dx_{t+1} is now complete; a last dispatch (t = 0) adds step 1's.
@@ -155,20 +156,25 @@ export class GpuJsCueva {
     const { T, B, N, nIn } = shape;
     const a = cfg.alpha;
     const E = Math.ceil((2 * B) / N);
-    const GW = B; // first row of each block in S
-    const GIN = B + N;
-    const GB = GIN + nIn;
-    const GOUT = GB + 1;
-    const SR = GOUT + 2;
-    const SE = SR + 1;
-    const constants = { T, B, N, nIn, E, GW, GIN, GB, GOUT, SR, SE, a, invTB: 1 / (T * B), rate: (2 * cfg.lambdaRates) / (T * B * N) };
+    // The gradient sums over the batch are split into K chunks of at most C trials, each summed by
+    // its own threads (a thread's serial loop over all B trials was the long pole at B 500); the
+    // K partial sums are added on the CPU after the one readback.
+    const C = Math.min(B, 50);
+    const K = Math.ceil(B / C);
+    const L_GIN = N; // rows of one chunk's block: dW (N), dW_in (nIn), db, dW_out^T (2), sum u^2
+    const L_GB = L_GIN + nIn;
+    const L_GOUT = L_GB + 1;
+    const L_SR = L_GOUT + 2;
+    const GROWS = L_SR + 1;
+    const SE = B + K * GROWS;
+    const constants = { T, B, N, nIn, E, C, GROWS, L_GIN, L_GB, L_GOUT, L_SR, SE, a, invTB: 1 / (T * B), rate: (2 * cfg.lambdaRates) / (T * B * N) };
     // Index arithmetic must stay exact: gpu.js types plain numbers as f32 on webgpu, and an f32
     // flat index such as (t B + r) N + j is not exact past 2^24 (T 500, B 500, N 100 reaches
     // 2.5e7; the kernels then silently read the wrong noise). So the per-step data (inputs, noise,
     // targets) are passed as T rows and read as data[t][r N + j]: gpu.js turns a 2-D read into
     // integer (i32) index arithmetic, and r N + j stays small. The sizes are integer constants.
     const constantTypes: Record<string, string> = { a: 'Float', invTB: 'Float', rate: 'Float' };
-    for (const name of ['T', 'B', 'N', 'nIn', 'E', 'GW', 'GIN', 'GB', 'GOUT', 'SR', 'SE']) constantTypes[name] = 'Integer';
+    for (const name of ['T', 'B', 'N', 'nIn', 'E', 'C', 'GROWS', 'L_GIN', 'L_GB', 'L_GOUT', 'L_SR', 'SE']) constantTypes[name] = 'Integer';
     const k = (fn: Function, output: number[]) =>
       this.gpu.createKernel(fn as never, { output, constants, constantTypes, tactic: 'precision' } as never) as unknown as Kernel;
 
@@ -214,34 +220,53 @@ export class GpuJsCueva {
         return du * (1 - u * u) + (1 - this.constants.a) * S[row][j];
       }
       let s = 0;
-      if (row < this.constants.GIN) {
-        // dW += a u_t^T dx_{t+1}
-        const i = row - this.constants.GW;
-        for (let r = 0; r < B; r++) s += Math.tanh(Ft[r][i]) * S[r][j];
-        return S[row][j] + this.constants.a * s;
-      }
-      if (row < this.constants.GB) {
-        // dW_in += a I_{t+1}^T dx_{t+1} (none for t = T: dx_{T+1} = 0)
-        if (t >= this.constants.T) return S[row][j];
-        const q = row - this.constants.GIN;
-        for (let r = 0; r < B; r++) s += inputs[t][r * this.constants.nIn + q] * S[r][j];
-        return S[row][j] + this.constants.a * s;
-      }
-      if (row === this.constants.GB) {
-        for (let r = 0; r < B; r++) s += S[r][j];
-        return S[row][j] + this.constants.a * s;
-      }
-      if (row < this.constants.SR) {
-        // dW_out^T += e_t^T u_t / (T B) (zero for t = 0: u_0 = 0)
-        const c = row - this.constants.GOUT;
-        for (let r = 0; r < B; r++) {
-          const f = 2 * r + c;
-          s += Math.tanh(Ft[r][j]) * Fn[B + Math.floor(f / N)][f - N * Math.floor(f / N)];
+      if (row < this.constants.SE) {
+        // chunk kk's block: trials r0 .. r0 + C - 1
+        const off = row - B;
+        const kk = Math.floor(off / this.constants.GROWS);
+        const local = off - kk * this.constants.GROWS;
+        const r0 = kk * this.constants.C;
+        if (local < this.constants.L_GIN) {
+          // dW += a u_t^T dx_{t+1}
+          for (let m = 0; m < this.constants.C; m++) {
+            const r = r0 + m;
+            if (r < B) s += Math.tanh(Ft[r][local]) * S[r][j];
+          }
+          return S[row][j] + this.constants.a * s;
         }
-        return S[row][j] + s * this.constants.invTB;
-      }
-      if (row === this.constants.SR) {
-        for (let r = 0; r < B; r++) s += Math.tanh(Ft[r][j]) * Math.tanh(Ft[r][j]);
+        if (local < this.constants.L_GB) {
+          // dW_in += a I_{t+1}^T dx_{t+1} (none for t = T: dx_{T+1} = 0)
+          if (t >= this.constants.T) return S[row][j];
+          const q = local - this.constants.L_GIN;
+          for (let m = 0; m < this.constants.C; m++) {
+            const r = r0 + m;
+            if (r < B) s += inputs[t][r * this.constants.nIn + q] * S[r][j];
+          }
+          return S[row][j] + this.constants.a * s;
+        }
+        if (local === this.constants.L_GB) {
+          for (let m = 0; m < this.constants.C; m++) {
+            const r = r0 + m;
+            if (r < B) s += S[r][j];
+          }
+          return S[row][j] + this.constants.a * s;
+        }
+        if (local < this.constants.L_SR) {
+          // dW_out^T += e_t^T u_t / (T B) (zero for t = 0: u_0 = 0)
+          const c = local - this.constants.L_GOUT;
+          for (let m = 0; m < this.constants.C; m++) {
+            const r = r0 + m;
+            if (r < B) {
+              const f = 2 * r + c;
+              s += Math.tanh(Ft[r][j]) * Fn[B + Math.floor(f / N)][f - N * Math.floor(f / N)];
+            }
+          }
+          return S[row][j] + s * this.constants.invTB;
+        }
+        for (let m = 0; m < this.constants.C; m++) {
+          const r = r0 + m;
+          if (r < B) s += Math.tanh(Ft[r][j]) * Math.tanh(Ft[r][j]);
+        }
         return S[row][j] + s;
       }
       // sum of e_t^2 over the trials r = j, j + N, j + 2N, ... (t = 0 has none)
@@ -271,10 +296,10 @@ export class GpuJsCueva {
       for (let t = steps; t >= 0; t--) S = backwardK(S, F[t], F[t + 1], W, Wout, inputs, t);
       return { S };
     }, { constants: { T } } as never) as never;
-    this.layout = { GW, GIN, SR, SE };
+    this.layout = { K, GROWS, L_GIN, L_SR, SE };
   }
 
-  private readonly layout: { GW: number; GIN: number; SR: number; SE: number };
+  private readonly layout: { K: number; GROWS: number; L_GIN: number; L_SR: number; SE: number };
 
   async lossAndGrad(p: CuevaParams, data: Batch): Promise<FusedResult> {
     const { T, B, N, nIn } = this.shape;
@@ -287,16 +312,22 @@ export class GpuJsCueva {
       rows(p.wRec.data, N, N), [...rows(p.wIn.data, nIn, N), Float32Array.from(p.b.data)], rows(p.wOut.data, N, 2),
       steps(data.inputs, B * nIn), steps(noise, B * N), steps(data.targets, B * 2),
     );
-    const { GW, GIN, SR, SE } = this.layout;
+    const { K, GROWS, L_GIN, L_SR, SE } = this.layout;
     const S = flat(out.S, (SE + 1) * N);
-    const block = (row: number, count: number) => S.slice(row * N, (row + count) * N);
+    // add the K chunks' partial sums: one block of GROWS rows
+    const sums = new Float32Array(GROWS * N);
+    for (let kk = 0; kk < K; kk++) {
+      const at = (B + kk * GROWS) * N;
+      for (let q = 0; q < GROWS * N; q++) sums[q] += S[at + q];
+    }
+    const block = (row: number, count: number) => sums.slice(row * N, (row + count) * N);
     let se = 0;
     let sr = 0;
     for (let j = 0; j < N; j++) {
-      sr += S[SR * N + j];
+      sr += sums[L_SR * N + j];
       se += S[SE * N + j];
     }
-    const gSmall = block(GIN, nIn + 3);
+    const gSmall = block(L_GIN, nIn + 3);
     const gWin = gSmall.slice(0, nIn * N);
     const gb = gSmall.slice(nIn * N, (nIn + 1) * N);
     const gWout = new Float32Array(N * 2);
@@ -304,7 +335,7 @@ export class GpuJsCueva {
       gWout[j * 2] = gSmall[(nIn + 1) * N + j];
       gWout[j * 2 + 1] = gSmall[(nIn + 2) * N + j];
     }
-    return assembleLoss(this.cfg, p, T, B, se, sr, [block(GW, N), gWin, gb, gWout]);
+    return assembleLoss(this.cfg, p, T, B, se, sr, [block(0, N), gWin, gb, gWout]);
   }
 
   destroy(): void {

@@ -74,8 +74,9 @@ describe.each(modes)('gpu.js %s backend', (mode) => {
   }, 120_000);
 
   it.skipIf(skip)('the BPTT loss and gradients match the fused BPTT in float64', async () => {
-    const runs = mode === 'webgpu' ? 3 : 8;
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 6 }), fc.nat(), async (N, T, B, seed) => {
+    const runs = mode === 'webgpu' ? 4 : 8;
+    // batches past 50 trials are summed in chunks (partial sums added on the CPU): 120 = 50 + 50 + 20
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 20 }), fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(120)), fc.nat(), async (N, T, B, seed) => {
       const { cfg, data, p, want } = problem(N, T, B, seed, 0.1);
       const kernels = new GpuJsCueva(mode, cfg, { T, B, N, nIn: 2 });
       try {
@@ -88,7 +89,7 @@ describe.each(modes)('gpu.js %s backend', (mode) => {
       } finally {
         kernels.destroy();
       }
-    }), { numRuns: runs });
+    }), { numRuns: runs, examples: [[5, 7, 120, 1]] });
   }, 300_000);
 
   // gpu.js types numbers as f32 on webgpu unless told otherwise, and a flat f32 index
