@@ -12,19 +12,10 @@ import { GPU } from 'gpu.js';
 import { Rng, normal } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  CUEVA_DEFAULTS, GpuJsCueva, describeWebGpu, drawNoise, generateTrajectories, gpujsMatmul, initParams, lossAndGradientSync,
-  makeArena, paramList, releaseWebGpu, toBatch, type Batch, type CuevaModelConfig,
+  GpuJsCueva, describeWebGpu, gpujsMatmul, initParams, lossAndGradientSync, paramList, releaseWebGpu, type Batch,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
-import { timeGpuJsStep } from './gpujs-step.js';
-
-const STEP_CFG: CuevaModelConfig = { hidden: 100, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
-
-function cuevaData(B: number, T: number): Batch {
-  const rng = new Rng(7);
-  const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, B, T, 'speed-direction', rng);
-  return toBatch(tr, drawNoise(rng, T, B, STEP_CFG.hidden, STEP_CFG.noiseStd));
-}
+import { STEP_CFG, cuevaData, timeGpuJsStep } from './gpujs-step.js';
 
 /** Largest |webgpu - wasm| / max|wasm| over all gradient entries, and the loss's relative difference. */
 async function gradientError(data: Batch): Promise<number> {

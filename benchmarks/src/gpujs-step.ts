@@ -1,8 +1,24 @@
-/** One CuevaRNN training step on gpu.js kernels, timed (kept apart from the TF.js peer so the GPU suite loads without TF.js). */
+/**
+ * The CuevaRNN training step both step benchmarks time: its config, its data, and the step on
+ * gpu.js kernels (kept apart from the TF.js peer so the GPU suite loads without TF.js).
+ */
 import { Rng } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
-import { GpuJsCueva, initParams, paramList, type Batch, type CuevaModelConfig } from '@gridcells/navrnn';
+import {
+  CUEVA_DEFAULTS, GpuJsCueva, drawNoise, generateTrajectories, initParams, makeArena, paramList, toBatch,
+  type Batch, type CuevaModelConfig,
+} from '@gridcells/navrnn';
 import { median } from './table.js';
+
+/** The paper's network (N 100, speed + direction) with the default noise and costs. */
+export const STEP_CFG: CuevaModelConfig = { hidden: 100, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
+
+/** Fixed trajectories and noise (seed 7) for `batch` trials of `steps` steps in the 1 m square. */
+export function cuevaData(batch: number, steps: number, cfg: CuevaModelConfig = STEP_CFG): Batch {
+  const rng = new Rng(7);
+  const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, batch, steps, 'speed-direction', rng);
+  return toBatch(tr, drawNoise(rng, steps, batch, cfg.hidden, cfg.noiseStd));
+}
 
 /**
  * Median time of a training step (loss, gradient, Adam) on gpu.js kernels, over `reps` calls after

@@ -11,11 +11,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng, WasmBackend, normal, referenceBackend, type Backend } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  CUEVA_DEFAULTS, gpujsMatmul, drawNoise, generateTrajectories, initParams, lossAndGradientSync, makeArena, paramList, toBatch,
+  gpujsMatmul, initParams, lossAndGradientSync, paramList,
   type Batch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
-import { timeGpuJsStep } from './gpujs-step.js';
+import { STEP_CFG, cuevaData, timeGpuJsStep } from './gpujs-step.js';
 
 function time(reps: number, f: () => void): number[] {
   f(); // warm-up (JIT, first allocation)
@@ -69,12 +69,6 @@ export async function benchMatmul(sizes = [64, 128, 256, 512, 1024, 2048]): Prom
   return rows;
 }
 
-function cuevaData(cfg: CuevaModelConfig, batch: number, steps: number): Batch {
-  const rng = new Rng(7);
-  const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, batch, steps, 'speed-direction', rng);
-  return toBatch(tr, drawNoise(rng, steps, batch, cfg.hidden, cfg.noiseStd));
-}
-
 /** The same training step in TensorFlow.js: the loss through its tape, then its Adam. */
 function tfjsStep(cfg: CuevaModelConfig, data: Batch) {
   const { steps: T, batch: B } = data;
@@ -115,8 +109,8 @@ export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
   for (const B of batches) {
     const T = 500;
     const N = 100;
-    const cfg: CuevaModelConfig = { hidden: N, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
-    const data = cuevaData(cfg, B, T);
+    const cfg = STEP_CFG;
+    const data = cuevaData(B, T);
     const reps = B > 100 ? 3 : 7;
     const ours = (backend: 'wasm' | 'js' | 'autograd') => {
       const p = initParams(cfg, new Rng(1));
@@ -144,8 +138,7 @@ export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
     rows.push({ case: 'cueva training step', backend: 'tfjs-wasm', hidden: N, batch: B, steps: T, median_ms: ms, gflops: null, note: 'peer: the same step in TensorFlow.js 4.22 (wasm)' });
   }
   // a reference point for the data side of a step (not in the timings above)
-  const cfg: CuevaModelConfig = { hidden: 100, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
-  const ms = median(time(3, () => cuevaData(cfg, 64, 500)));
+  const ms = median(time(3, () => cuevaData(64, 500)));
   rows.push({ case: 'trajectories + noise', backend: 'js', hidden: 100, batch: 64, steps: 500, median_ms: ms, gflops: null, note: 'generated once per training step' });
   return rows;
 }

@@ -77,7 +77,7 @@ function outlineInBins(arena: Arena, bins: number): Point[] {
 /** The hidden units' activity on trajectories, [T][B][N] (unit activity after each step). */
 export function unitActivity(cfg: RunConfig, params: NetworkParams, tr: Trajectories): Float32Array {
   if (cfg.network === 'placecell') {
-    return placeCellRollout(placeCellConfig(cfg), params as PlaceCellParams, placeCellBatch(placeCellsOf(cfg, undefined, true), tr), getBackend()).rates;
+    return placeCellRollout(placeCellConfig(cfg), params as PlaceCellParams, placeCellBatch(placeCellsOf(cfg).withoutSurround(), tr), getBackend()).rates;
   }
   return rollout(modelConfig(cfg), params as CuevaParams, tr.inputs, tr.steps, tr.batch).rates;
 }
@@ -189,7 +189,7 @@ export function longPathError(cfg: RunConfig, params: NetworkParams, factor = 10
   let estimates: ArrayLike<number>;
   if (cfg.network === 'placecell') {
     // decoded as in training: the mean centre of the three most active place cells
-    const cells = placeCellsOf(cfg, arena, true);
+    const cells = placeCellsOf(cfg, arena).withoutSurround();
     const { logits } = placeCellRollout(placeCellConfig(cfg), params as PlaceCellParams, placeCellBatch(cells, tr), getBackend());
     estimates = cells.decode(logits, T * trials);
   } else {

@@ -119,7 +119,7 @@ export function program(): Command {
       const backend = await resolveBackend(cfg.backend, cfg.network);
       setBackend(kernelsOf(backend));
       const e = cfg.network === 'placecell'
-        ? evaluatePlaceCells(placeCellConfig(cfg), placeCellsOf(cfg, undefined, true), params as PlaceCellParams, tr, kernelsOf(backend))
+        ? evaluatePlaceCells(placeCellConfig(cfg), placeCellsOf(cfg).withoutSurround(), params as PlaceCellParams, tr, kernelsOf(backend))
         : evaluate(modelConfig(cfg), params as CuevaParams, toBatch(tr, null));
       process.stdout.write(
         JSON.stringify({ checkpoint: dir, step: state.step, trials, time_steps: T, error_cm: e.errorCm, centre_error_cm: e.centreCm, backend }) + '\n',

@@ -92,6 +92,11 @@ export class PlaceCells {
     return new PlaceCells(count, sigma, surround, c);
   }
 
+  /** The same cells with the plain (centre-only) code: no surround. */
+  withoutSurround(): PlaceCells {
+    return new PlaceCells(this.count, this.sigma, 0, this.centres);
+  }
+
   /** The code of one position into out[at .. at + Np). */
   codeInto(x: number, y: number, out: Data, at: number): void {
     const P = this.count;

@@ -31,13 +31,12 @@ export function placeCellShapes(m: PlaceCellConfig): Record<keyof PlaceCellParam
 }
 
 /**
- * A run's place cells (centres from its seed), with the difference-of-softmaxes code or (plain)
- * without. Start positions are always given to the network in the plain code (trainPlaceCells).
+ * A run's place cells (centres from its seed) with its code. Start positions are always given to
+ * the network in the plain code (`withoutSurround()`; see trainPlaceCells).
  */
-export function placeCellsOf(cfg: RunConfig, arena: Arena = makeArena(cfg.arena), plain = false): PlaceCells {
+export function placeCellsOf(cfg: RunConfig, arena: Arena = makeArena(cfg.arena)): PlaceCells {
   const pc = cfg.placeCells;
-  const cells = PlaceCells.inArena(arena, pc.count, pc.sigma, pc.surround, runStreams(cfg.seed).placeCells);
-  return plain ? new PlaceCells(pc.count, pc.sigma, 0, cells.centres) : cells;
+  return PlaceCells.inArena(arena, pc.count, pc.sigma, pc.surround, runStreams(cfg.seed).placeCells);
 }
 
 /** Mean decoding error (cm) over every step of the trials, and of always answering the arena's centre. */
@@ -78,7 +77,7 @@ export async function trainPlaceCells(backend: ResolvedBackend, cfg: RunConfig, 
   // al. encode the start with the targets' code; with that, the small networks here did not learn
   // to path-integrate within the CPU budget (decoded error above answering the centre).
   const dos = placeCellsOf(cfg, arena);
-  const plain = placeCellsOf(cfg, arena, true);
+  const plain = dos.withoutSurround();
   const hash = configHash(cfg);
   const metricsPath = join(opts.out, 'metrics.jsonl');
   const streams = runStreams(cfg.seed);
