@@ -6,13 +6,13 @@
  * position error on paths 100x longer than training and against wall encounters, and the config,
  * backend, seed, machine and wall time.
  */
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { autocorrelogram, mosaicPng, DEFAULT_THRESHOLDS, type CellClass } from '@gridcells/gridscore';
 import { esc, histogram, lineChart } from './svg.js';
 import { writeAtomic } from './checkpoint.js';
 import { unitLabel, type Analysis, type LongPathError } from './analyze.js';
-import type { MetricsLine } from './train.js';
+import { readMetrics } from './train.js';
 
 export interface ReportInputs {
   runDir: string;
@@ -27,11 +27,6 @@ export interface ReportInputs {
 const CLASSES: CellClass[] = ['grid', 'border', 'band', 'irregular'];
 const COLOURS: Record<CellClass, string> = { grid: '#d62728', border: '#1f77b4', band: '#2ca02c', irregular: '#7f7f7f' };
 
-function readMetrics(runDir: string): MetricsLine[] {
-  const p = join(runDir, 'metrics.jsonl');
-  if (!existsSync(p)) return [];
-  return readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-}
 
 export function writeReport(r: ReportInputs): string {
   const figDir = join(r.runDir, 'figures');
@@ -42,7 +37,7 @@ export function writeReport(r: ReportInputs): string {
     figures.push({ name, caption, mime: name.endsWith('.svg') ? 'image/svg+xml' : 'image/png', bytes });
   };
 
-  const metrics = readMetrics(r.runDir);
+  const metrics = readMetrics(join(r.runDir, 'metrics.jsonl'));
   const train = metrics.filter((m) => m.rmse_cm !== undefined).map((m) => [m.step, m.rmse_cm!] as [number, number]);
   const held = metrics.filter((m) => m.eval_error_cm !== undefined).map((m) => [m.step, m.eval_error_cm!] as [number, number]);
   const centre = metrics.find((m) => m.centre_error_cm !== undefined)?.centre_error_cm;

@@ -279,7 +279,8 @@ export function evaluate(model: CuevaModelConfig, params: CuevaParams, data: Bat
   return { errorCm: 100 * meanError(r.estimates, data.targets), centreCm: 100 * meanError(new Float32Array(data.targets.length), data.targets) };
 }
 
-function readMetrics(path: string): MetricsLine[] {
+/** The lines of a metrics.jsonl file (none when it does not exist). */
+export function readMetrics(path: string): MetricsLine[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 }
