@@ -15,7 +15,7 @@ import {
   GpuJsCueva, describeWebGpu, gpujsMatmul, initParams, lossAndGradientSync, paramList, releaseWebGpu, type Batch,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
-import { STEP_CFG, cuevaData, timeGpuJsStep } from './gpujs-step.js';
+import { STEP_CFG, cuevaData, timeGpuJsStep, withNoiseArray } from './gpujs-step.js';
 
 /** Largest |webgpu - wasm| / max|wasm| over all gradient entries, and the loss's relative difference. */
 async function gradientError(data: Batch): Promise<number> {
@@ -24,7 +24,7 @@ async function gradientError(data: Batch): Promise<number> {
   const wOut = p.wOut.data as Float32Array;
   const rng = new Rng(4);
   for (let i = 0; i < wOut.length; i++) wOut[i] = 0.1 * (rng.uniform() - 0.5);
-  const ref = lossAndGradientSync('wasm', STEP_CFG, p, data);
+  const ref = lossAndGradientSync('wasm', STEP_CFG, p, withNoiseArray(data));
   const k = new GpuJsCueva('webgpu', STEP_CFG, { T: data.steps, B: data.batch, N: STEP_CFG.hidden, nIn: STEP_CFG.nInputs });
   try {
     const got = await k.lossAndGrad(p, data);
@@ -39,6 +39,36 @@ async function gradientError(data: Batch): Promise<number> {
     return worst;
   } finally {
     k.destroy();
+  }
+}
+
+/**
+ * The floor under a step's dispatches: `count` dependent dispatches (each reads the previous one's
+ * output) of a kernel that only adds 1 to a buffer the size of the forward kernel's at batch 500
+ * ([510 x 100]), in one pipeline plan like the BPTT's (one command encoder, one readback).
+ */
+async function dispatchFloor(label: string, count: number): Promise<Row> {
+  const gpu = new GPU({ mode: 'webgpu' });
+  try {
+    const touch = gpu.createKernel(function (this: any, prev: any) {
+      return prev[this.thread.y][this.thread.x] + 1;
+    } as never, { output: [100, 510], tactic: 'precision' } as never) as unknown as (x: unknown) => unknown;
+    const plan = gpu.createPipeline(function (this: any, start: any) {
+      let x = start;
+      for (let i = 0; i < this.constants.count; i++) x = touch(x);
+      return x;
+    } as never, { constants: { count } } as never) as unknown as (x: unknown) => Promise<ArrayLike<number>[]>;
+    const start = Array.from({ length: 510 }, () => new Float32Array(100));
+    const first = await plan(start);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await plan(start);
+      times.push(performance.now() - t0);
+    }
+    return { case: 'dispatch floor', backend: label, hidden: 100, batch: 510, steps: count, median_ms: median(times), gflops: null, max_rel_err: Math.abs(first[509][99] - count) / count, note: `${count} dependent dispatches of a kernel that adds 1 ([510 x 100]), one plan; a step's ${count} dispatches cost at least this` };
+  } finally {
+    gpu.destroy();
   }
 }
 
@@ -79,19 +109,21 @@ export async function benchGpu(): Promise<Row[]> {
     rows.push({ case: `matmul ${n}`, backend: label, hidden: null, batch: null, steps: null, median_ms: ms, gflops: (2 * n ** 3) / ms / 1e6, max_rel_err: err / scale, note: 'gpu.js kernel, includes upload and readback' });
   }
   gpu.destroy();
+  rows.push(await dispatchFloor(label, d.software ? 2 * 50 + 2 : 2 * 500 + 2));
   const cases: [number, number][] = d.software ? [[8, 50]] : [[64, 500], [500, 50], [500, 500]];
   for (const [B, T] of cases) {
-    const data = cuevaData(B, T);
+    const data = cuevaData(B, T, true);
     const err = await gradientError(data);
     const ms = await timeGpuJsStep('webgpu', STEP_CFG, data, d.software ? 2 : 5);
-    rows.push({ case: 'cueva training step', backend: label, hidden: 100, batch: B, steps: T, median_ms: ms, gflops: null, max_rel_err: err, note: 'gpu.js pipeline plan, 2 kernels a time step (first call traces; excluded); error vs wasm' });
+    rows.push({ case: 'cueva training step', backend: label, hidden: 100, batch: B, steps: T, median_ms: ms, gflops: null, max_rel_err: err, note: 'gpu.js pipeline plan, 2 kernels a time step, noise drawn on the device (first call traces; excluded); error vs wasm' });
+    const cpuData = cuevaData(B, T);
     const p = initParams(STEP_CFG, new Rng(1));
     const list = paramList(p);
     const adam = new Adam({ lr: 1e-3 });
     const cpu: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const r = lossAndGradientSync('wasm', STEP_CFG, p, data);
+      const r = lossAndGradientSync('wasm', STEP_CFG, p, cpuData);
       adam.step(list, r.grads);
       cpu.push(performance.now() - t0);
     }

@@ -5,7 +5,7 @@
 import { Rng } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  CUEVA_DEFAULTS, GpuJsCueva, drawNoise, generateTrajectories, initParams, makeArena, paramList, toBatch,
+  CUEVA_DEFAULTS, GpuJsCueva, generateTrajectories, initParams, makeArena, noiseArray, paramList, toBatch, trainingNoise,
   type Batch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median } from './table.js';
@@ -13,11 +13,20 @@ import { median } from './table.js';
 /** The paper's network (N 100, speed + direction) with the default noise and costs. */
 export const STEP_CFG: CuevaModelConfig = { hidden: 100, nInputs: 2, alpha: 0.1, noiseStd: 0.05, lambdaWeights: 1e-4, lambdaRates: 1e-3, init: 'orthogonal', initGain: 1 };
 
-/** Fixed trajectories and noise (seed 7) for `batch` trials of `steps` steps in the 1 m square. */
-export function cuevaData(batch: number, steps: number, cfg: CuevaModelConfig = STEP_CFG): Batch {
+/**
+ * Fixed trajectories and noise (seed 7) for `batch` trials of `steps` steps in the 1 m square, the
+ * noise as training draws it for the kernels in question: an array for the CPU kernels, a seed for
+ * the gpu.js kernels (`onDevice`), which draw it themselves.
+ */
+export function cuevaData(batch: number, steps: number, onDevice = false, cfg: CuevaModelConfig = STEP_CFG): Batch {
   const rng = new Rng(7);
   const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, batch, steps, 'speed-direction', rng);
-  return toBatch(tr, drawNoise(rng, steps, batch, cfg.hidden, cfg.noiseStd));
+  return toBatch(tr, trainingNoise(onDevice, rng, steps, batch, cfg));
+}
+
+/** The same batch with its counter noise written out as an array (what the CPU kernels read). */
+export function withNoiseArray(data: Batch, cfg: CuevaModelConfig = STEP_CFG): Batch {
+  return { ...data, noise: noiseArray(data, cfg.hidden) };
 }
 
 /**

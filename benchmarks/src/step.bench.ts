@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng, WasmBackend, normal, referenceBackend, type Backend } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  gpujsMatmul, initParams, lossAndGradientSync, paramList,
+  gpujsMatmul, initParams, lossAndGradientSync, noiseArray, paramList,
   type Batch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
@@ -80,7 +80,7 @@ function tfjsStep(cfg: CuevaModelConfig, data: Batch) {
   const Wout = tf.variable(tf.tensor2d(p.wOut.data as Float32Array, [N, 2]));
   const inputs = tf.unstack(tf.tensor3d(data.inputs, [T, B, cfg.nInputs]));
   const targets = tf.unstack(tf.tensor3d(data.targets, [T, B, 2]));
-  const noise = tf.unstack(tf.tensor3d(data.noise!, [T, B, N]));
+  const noise = tf.unstack(tf.tensor3d(noiseArray(data, N)!, [T, B, N]));
   const opt = tf.train.adam(1e-3);
   const loss = () => {
     let x: tf.Tensor = tf.zeros([B, N]);
@@ -129,7 +129,7 @@ export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
     // the same BPTT as gpu.js kernels in one pipeline plan, on gpu.js's CPU backends
     for (const mode of ['webasm', 'cpu'] as const) {
       if (B > 64) continue;
-      const ms = await timeGpuJsStep(mode, cfg, data, 2);
+      const ms = await timeGpuJsStep(mode, cfg, cuevaData(B, T, true), 2);
       rows.push({ case: 'cueva training step', backend: `gpujs-${mode}`, hidden: N, batch: B, steps: T, median_ms: ms, gflops: null, note: 'gpu.js kernels, one pipeline plan' });
     }
     const peer = tfjsStep(cfg, data);

@@ -19,7 +19,7 @@
  * ~6x faster than Math.tanh); in float64 it is Math.tanh, so tests can compare exactly.
  */
 import { Tensor, allocate, getBackend, type Backend, type Data } from '@gridcells/tensor';
-import type { Batch, CuevaModelConfig, CuevaParams } from './model.js';
+import { noiseArray, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 
 export interface FusedResult {
   loss: number;
@@ -267,7 +267,7 @@ export function assembleLoss(cfg: CuevaModelConfig, p: CuevaParams, T: number, B
 export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend = getBackend()): FusedResult {
   const { steps: T, batch: B } = data;
   const c = context(cfg, p, data, backend, {});
-  const { Y, sumSqRates } = forward(c, data.noise);
+  const { Y, sumSqRates } = forward(c, noiseArray(data, cfg.hidden));
   const DY = allocate(p.wRec.dtype, T * B * 2);
   let se = 0;
   for (let k = 0; k < Y.length; k++) {

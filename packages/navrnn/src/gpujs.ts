@@ -16,6 +16,7 @@
 import { GPU } from 'gpu.js';
 import type { Batch, CuevaModelConfig, CuevaParams } from './model.js';
 import { assembleLoss, type FusedResult } from './bptt.js';
+import { NOISE_KERNEL_FUNCTIONS, isCounterNoise, noiseNormal, seedHalves } from './counter-noise.js';
 
 export type GpuJsMode = 'webgpu' | 'webasm' | 'cpu';
 
@@ -153,6 +154,7 @@ export class GpuJsCueva {
   constructor(mode: GpuJsMode, readonly cfg: CuevaModelConfig, readonly shape: Shape) {
     this.mode = mode;
     this.gpu = new GPU({ mode });
+    for (const [fn, types] of NOISE_KERNEL_FUNCTIONS) this.gpu.addFunction(fn as never, types as never);
     const { T, B, N, nIn } = shape;
     const a = cfg.alpha;
     const E = Math.ceil((2 * B) / N);
@@ -180,13 +182,13 @@ export class GpuJsCueva {
 
     // F_t from F_{t-1} (t = 1..T+1; data row t-1 is step t's)
     // Win: the rows of W_in, then b as row nIn (WebGPU's default limit is 8 storage buffers a kernel)
-    const forwardK = k(function (this: any, F: any, W: any, Win: any, Wout: any, inputs: any, noise: any, targets: any, t: number) {
+    const forwardK = k(function (this: any, F: any, W: any, Win: any, Wout: any, inputs: any, noiseStd: number, seedHi: number, seedLo: number, targets: any, t: number) {
       const row = this.thread.y;
       const j = this.thread.x;
       if (row < this.constants.B) {
         if (t > this.constants.T) return 0;
-        // x_t = (1-a) x_{t-1} + a (u_{t-1} W + I_t W_in + b + xi_t)
-        let s = Win[this.constants.nIn][j] + noise[t - 1][row * this.constants.N + j];
+        // x_t = (1-a) x_{t-1} + a (u_{t-1} W + I_t W_in + b + xi_t); xi drawn here (counter-noise.ts)
+        let s = Win[this.constants.nIn][j] + noiseStd * noiseNormal(seedHi, seedLo, t - 1, row * this.constants.N + j);
         for (let q = 0; q < this.constants.nIn; q++) s += inputs[t - 1][row * this.constants.nIn + q] * Win[q][j];
         for (let i = 0; i < this.constants.N; i++) s += Math.tanh(F[row][i]) * W[i][j];
         return (1 - this.constants.a) * F[row][j] + this.constants.a * s;
@@ -288,10 +290,10 @@ export class GpuJsCueva {
     const zF = zerosK([N, B + E]);
     const zS = zerosK([N, SE + 1]);
 
-    this.run = this.gpu.createPipeline(function (this: any, W: any, Win: any, Wout: any, inputs: any, noise: any, targets: any) {
+    this.run = this.gpu.createPipeline(function (this: any, W: any, Win: any, Wout: any, inputs: any, noiseStd: number, seedHi: number, seedLo: number, targets: any) {
       const steps = this.constants.T;
       const F = [zF()];
-      for (let t = 1; t <= steps + 1; t++) F.push(forwardK(F[t - 1], W, Win, Wout, inputs, noise, targets, t));
+      for (let t = 1; t <= steps + 1; t++) F.push(forwardK(F[t - 1], W, Win, Wout, inputs, noiseStd, seedHi, seedLo, targets, t));
       let S = zS();
       for (let t = steps; t >= 0; t--) S = backwardK(S, F[t], F[t + 1], W, Wout, inputs, t);
       return { S };
@@ -305,12 +307,16 @@ export class GpuJsCueva {
     const { T, B, N, nIn } = this.shape;
     if (data.steps !== T || data.batch !== B) throw new Error(`gpu.js BPTT: built for T ${T}, B ${B}; got T ${data.steps}, B ${data.batch}`);
     const rows = (d: ArrayLike<number>, r: number, c: number) => Array.from({ length: r }, (_, i) => Float32Array.from({ length: c }, (_, j) => d[i * c + j]));
-    const noise = data.noise ?? new Float32Array(T * B * N);
+    const noise = data.noise;
+    if (noise !== null && !isCounterNoise(noise)) {
+      throw new Error('gpu.js BPTT: the kernels draw the noise themselves; give the batch counter noise { seed, std } (counter-noise.ts), not an array');
+    }
+    const [seedHi, seedLo] = noise ? seedHalves(noise.seed) : [0, 0];
     // per-step data as T rows (views, no copy); see the constructor for why
     const steps = (d: Float32Array, width: number) => Array.from({ length: T }, (_, t) => d.subarray(t * width, (t + 1) * width));
     const out = await this.run(
       rows(p.wRec.data, N, N), [...rows(p.wIn.data, nIn, N), Float32Array.from(p.b.data)], rows(p.wOut.data, N, 2),
-      steps(data.inputs, B * nIn), steps(noise, B * N), steps(data.targets, B * 2),
+      steps(data.inputs, B * nIn), noise ? noise.std : 0, seedHi, seedLo, steps(data.targets, B * 2),
     );
     const { K, GROWS, L_GIN, L_SR, SE } = this.layout;
     const S = flat(out.S, (SE + 1) * N);

@@ -8,6 +8,7 @@ export { formatProgress, progressReporter } from './progress.js';
 export * from "./bptt.js";
 export * from "./placecell.js";
 export { placeCellConfig, placeCellShapes, placeCellsOf, evaluatePlaceCells, trainPlaceCells } from "./train-placecell.js";
+export { type CounterNoise, expandNoise, isCounterNoise, noiseNormal } from './counter-noise.js';
 export { GpuJsCueva, enableWebGpu, describeWebGpu, probeWebGpuQuietly, releaseWebGpu, gpujsMatmul, type GpuJsMode } from './gpujs.js';
 export * from './analyze.js';
 export { lineChart, histogram, type Series } from './svg.js';

@@ -18,6 +18,7 @@
 import { Rng, Tensor, normal, orthogonal, zeros, type DType } from '@gridcells/tensor';
 import * as ag from '@gridcells/autograd';
 import { noGrad, type Var, type Value } from '@gridcells/autograd';
+import { expandNoise, isCounterNoise, type CounterNoise } from './counter-noise.js';
 
 export interface CuevaModelConfig {
   hidden: number;
@@ -68,8 +69,16 @@ export interface Batch {
   batch: number;
   inputs: Float32Array;
   targets: Float32Array;
-  /** Noise xi, [T][B][N], already scaled by noiseStd; null for no noise. */
-  noise: Float32Array | null;
+  /**
+   * Noise xi, [T][B][N], already scaled by noiseStd, or the seed it is drawn from by a
+   * counter-based generator (what the gpu.js kernels take); null for no noise.
+   */
+  noise: Float32Array | CounterNoise | null;
+}
+
+/** The batch's noise as an array [T][B][N] (counter noise expanded), or null. */
+export function noiseArray(data: Batch, hidden: number): Float32Array | null {
+  return isCounterNoise(data.noise) ? expandNoise(data.noise, data.steps, data.batch, hidden) : data.noise;
 }
 
 export interface LossParts {
@@ -95,10 +104,11 @@ export function cuevaLoss(
   let x: Value = zeros([B, N], dtype);
   let sqErr: Var | null = null;
   let sqRate: Var | null = null;
+  const noise = noiseArray(data, N);
   for (let t = 0; t < T; t++) {
     const u = ag.tanh(x);
     let drive = ag.add(ag.add(ag.matmul(u, wRec), ag.matmul(cast(stepSlice(data.inputs, t, B, cfg.nInputs), dtype), wIn)), b);
-    if (data.noise) drive = ag.add(drive, cast(stepSlice(data.noise, t, B, N), dtype));
+    if (noise) drive = ag.add(drive, cast(stepSlice(noise, t, B, N), dtype));
     x = ag.add(ag.mul(x, 1 - cfg.alpha), ag.mul(drive, cfg.alpha));
     const ut = ag.tanh(x);
     const e = ag.sum(ag.square(ag.sub(ag.matmul(ut, wOut), cast(stepSlice(data.targets, t, B, 2), dtype))));

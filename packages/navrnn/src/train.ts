@@ -195,7 +195,18 @@ export function configHash(cfg: RunConfig): string {
   return createHash('sha256').update(JSON.stringify({ ...rest, train: trainRest })).digest('hex').slice(0, 16);
 }
 
-export function toBatch(tr: Trajectories, noise: Float32Array | null): Batch {
+/**
+ * A training step's noise from the run's data stream: the gpu.js kernels draw it on the device from
+ * one 32-bit seed (counter-noise.ts); the CPU kernels read normals drawn here. The two streams
+ * differ, so a run is reproducible for one seed and one backend, as every run is.
+ */
+export function trainingNoise(onDevice: boolean, rng: Rng, steps: number, batch: number, model: CuevaModelConfig): Batch['noise'] {
+  if (model.noiseStd === 0) return null;
+  if (onDevice) return { seed: rng.int(2 ** 32), std: model.noiseStd };
+  return drawNoise(rng, steps, batch, model.hidden, model.noiseStd);
+}
+
+export function toBatch(tr: Trajectories, noise: Batch['noise']): Batch {
   return { steps: tr.steps, batch: tr.batch, inputs: tr.inputs, targets: Float32Array.from(tr.positions.subarray(tr.batch * 2)), noise };
 }
 
@@ -349,10 +360,17 @@ async function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOpti
   const list = paramList(params);
   const end = Math.min(cfg.train.steps, opts.stopAfter ?? Infinity);
   const tStart = Date.now();
-  for (let step = start + 1; step <= end; step++) {
+  // A step's batch, and the data stream's state right after drawing it: what a checkpoint of that
+  // step keeps, so a resumed run draws the next batch again even when it was drawn ahead.
+  const draw = () => {
     const tr = generateTrajectories(arena, cfg.trajectory, cfg.train.batch, cfg.train.timeSteps, cfg.encoding, dataRng);
-    const noise = drawNoise(dataRng, cfg.train.timeSteps, cfg.train.batch, model.hidden, model.noiseStd);
-    const batch = toBatch(tr, noise);
+    const batch = toBatch(tr, trainingNoise(gpujs !== undefined, dataRng, cfg.train.timeSteps, cfg.train.batch, model));
+    return { batch, rngAfter: dataRng.state() };
+  };
+  let ahead: ReturnType<typeof draw> | null = null;
+  for (let step = start + 1; step <= end; step++) {
+    const { batch, rngAfter } = ahead ?? draw();
+    ahead = null;
     let value: number, mse: number, weightCost: number, rateCost: number, norm: number;
     let hfInfo: HessianFreeStep | null = null;
     if (optimizer instanceof HessianFree) {
@@ -366,7 +384,15 @@ async function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOpti
       hfInfo = r.info;
       unflatten(r.theta, list.map((t) => t.shape), 'float32').forEach((t, i) => list[i].data.set(t.data));
     } else {
-      const r = await lossAndGradient(backend, model, params, batch, gpujs);
+      const pending = lossAndGradient(backend, model, params, batch, gpujs);
+      if (gpujs && step < end) {
+        // while the device computes this step, draw the next step's batch on the CPU (at batch
+        // 500 x 500 drawing the trajectories takes about as long as the step on an H100); first
+        // let gpu.js encode and submit the step, which it does in queued microtasks
+        await new Promise((resolve) => setImmediate(resolve));
+        ahead = draw();
+      }
+      const r = await pending;
       [value, mse, weightCost, rateCost, norm] = [r.loss, r.mse, r.weightCost, r.rateCost, globalNorm(r.grads)];
       checkFinite(step, value, norm, opts.out);
       optimizer.lr = learningRate(cfg, step - 1);
@@ -386,7 +412,7 @@ async function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOpti
     }
     log(line);
     if (step % cfg.train.checkpointEvery === 0 || step === cfg.train.steps) {
-      saveCheckpoint(opts.out, params, { step, optimizer: optimizer.state(), rng: dataRng.state(), configHash: hash });
+      saveCheckpoint(opts.out, params, { step, optimizer: optimizer.state(), rng: rngAfter, configHash: hash });
     }
     const rate = (step - start) / ((Date.now() - tStart) / 1000);
     opts.onProgress?.({ step, steps: cfg.train.steps, loss: value, rmseCm: line.rmse_cm!, evalErrorCm: lastEval, stepsPerSecond: rate, etaSeconds: (cfg.train.steps - step) / rate });

@@ -106,6 +106,21 @@ describe('training', () => {
     }
   });
 
+  // gpu.js kernels draw the noise themselves from a seed taken from the run's data stream each step
+  // (counter-noise.ts); runs on them must still repeat exactly and resume exactly
+  it('on gpu.js kernels (noise drawn by the kernels) the same seed repeats, a killed run resumes exactly, and the noise is applied', async () => {
+    const cfg = presetConfig('quick', { ...tiny(), backend: 'gpujs-cpu', train: { ...tiny().train, steps: 8, checkpointEvery: 2 } });
+    const [a, b, killed, quiet] = ['a', 'b', 'killed', 'quiet'].map((d) => join(tmp(), d));
+    await train(cfg, { out: a });
+    await train(cfg, { out: b });
+    expect(metrics(a)).toEqual(metrics(b));
+    await train(cfg, { out: killed, stopAfter: 5 });
+    await train(cfg, { out: killed, resume: true });
+    expect(metrics(killed)).toEqual(metrics(a));
+    await train(presetConfig('quick', { ...cfg, model: { ...cfg.model, noiseStd: 0 } }), { out: quiet });
+    expect(metrics(quiet)[1].loss).not.toBe(metrics(a)[1].loss);
+  }, 120_000);
+
   it('a diverging run stops with a message naming the step, and keeps its last good checkpoint', async () => {
     const out = join(tmp(), 'diverge');
     const cfg = presetConfig('quick', { ...tiny(), train: { ...tiny().train, optimizer: 'sgd', lr: 1e30, clip: null, momentum: 0, checkpointEvery: 1 } });
