@@ -9,6 +9,7 @@
  * Per step (B trials x N units; thread.y = trial r, thread.x = unit j; two kernels, see GpuJsCueva):
  *   forward:  x_t = (1-a) x_{t-1} + a (u_{t-1} W + I_t W_in + b + xi_t);  u_t = tanh(x_t);
  *             e_t = u_t W_out - p_t;  sums of e^2 and u^2 per trial
+ *             (xi_t is drawn in the kernel from the step's seed: counter-noise.ts)
  *   backward: dx_t = (e_t W_out^T / (T B) + 2 lr u_t / (T B N) + a dx_{t+1} W^T) (1 - u_t^2) + (1-a) dx_{t+1}
  *             dW += a u_{t-1}^T dx_t;  dW_in += a I_t^T dx_t;  db += a sum_r dx_t;  dW_out += u_t^T e_t / (T B)
  * The same maths as bptt.ts (the TypeScript fast path), which the tests compare it against.
@@ -171,10 +172,13 @@ export class GpuJsCueva {
     const SE = B + K * GROWS;
     const constants = { T, B, N, nIn, E, C, GROWS, L_GIN, L_GB, L_GOUT, L_SR, SE, a, invTB: 1 / (T * B), rate: (2 * cfg.lambdaRates) / (T * B * N) };
     // Index arithmetic must stay exact: gpu.js types plain numbers as f32 on webgpu, and an f32
-    // flat index such as (t B + r) N + j is not exact past 2^24 (T 500, B 500, N 100 reaches
-    // 2.5e7; the kernels then silently read the wrong noise). So the per-step data (inputs, noise,
-    // targets) are passed as T rows and read as data[t][r N + j]: gpu.js turns a 2-D read into
-    // integer (i32) index arithmetic, and r N + j stays small. The sizes are integer constants.
+    // flat index such as (t B + r) N + j is not exact past 2^24 (the noise, when it was still
+    // uploaded, reached 2.5e7 at T 500, B 500, N 100, and the kernels silently read the wrong
+    // values). So the per-step data (inputs, targets) are passed as T rows and read as
+    // data[t][r nIn + q]: gpu.js turns a 2-D read into integer (i32) index arithmetic, and the
+    // column stays small. The sizes are integer constants. The noise is not passed at all: the
+    // forward kernel draws it from the step's seed (counter-noise.ts), which saved moving 95 MiB a
+    // step at B 500, T 500 (more than half of an H100 step).
     const constantTypes: Record<string, string> = { a: 'Float', invTB: 'Float', rate: 'Float' };
     for (const name of ['T', 'B', 'N', 'nIn', 'E', 'C', 'GROWS', 'L_GIN', 'L_GB', 'L_GOUT', 'L_SR', 'SE']) constantTypes[name] = 'Integer';
     const k = (fn: Function, output: number[]) =>
