@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, PRESETS, mergeConfig, parseConfig, presetConfig, type RunConfig } from './config.js';
 import { CheckpointError, latestCheckpoint, listCheckpoints, loadCheckpoint, type CheckpointState } from './checkpoint.js';
-import { RunFolderError, TrainingError, evaluate, kernelsOf, modelConfig, resolveBackend, toBatch, train } from './train.js';
+import { RunFolderError, TrainingError, evaluate, kernelsOf, modelConfig, resolveBackend, rolloutBackend, toBatch, train } from './train.js';
 import { makeArena } from './arena.js';
 import { generateTrajectories } from './trajectory.js';
 import { paramShapes, type CuevaParams } from './model.js';
@@ -116,7 +116,7 @@ export function program(): Command {
       const trials = intOption(o.trials, '--trials');
       if (trials < 1 || T < 1) throw new UsageError('--trials and --time-steps must be >= 1');
       const tr = generateTrajectories(makeArena(cfg.arena), cfg.trajectory, trials, T, cfg.encoding, new Rng(intOption(o.seed, '--seed')));
-      const backend = await resolveBackend(cfg.backend, cfg.network);
+      const backend = rolloutBackend(cfg.backend);
       setBackend(kernelsOf(backend));
       const e = cfg.network === 'placecell'
         ? evaluatePlaceCells(placeCellConfig(cfg), placeCellsOf(cfg).withoutSurround(), params as PlaceCellParams, tr, kernelsOf(backend))
@@ -185,7 +185,7 @@ function loadNetwork(dir: string, cfg: RunConfig): { params: NetworkParams; stat
  */
 async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string; longFactor?: string }): Promise<void> {
   const { cfg, dir, params, state } = loadRun(run, o.checkpoint);
-  const backend = await resolveBackend(cfg.backend, cfg.network);
+  const backend = rolloutBackend(cfg.backend);
   setBackend(kernelsOf(backend));
   const opts = { trials: o.trials !== undefined ? intOption(o.trials, '--trials') : undefined, burnIn: o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined };
   if (opts.trials !== undefined && opts.trials < 1) throw new UsageError('--trials must be >= 1');

@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseNpy } from '@gridcells/gridscore';
+import { probeWebGpuQuietly } from '@gridcells/navrnn';
 
 const CLI = fileURLToPath(new URL('../bin/gridcells.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 const dir = () => mkdtempSync(join(tmpdir(), 'gridcells-cli-'));
+const adapter = await probeWebGpuQuietly();
 
 function oneLineError(r: ReturnType<typeof run>, pattern: RegExp): void {
   expect(r.status).not.toBe(0);
@@ -91,6 +93,28 @@ describe('gridcells CLI', () => {
 });
 
 describe('gridcells analyze', () => {
+  // a run trained on a GPU machine is evaluated and analysed where no GPU answers: only the
+  // training needs the GPU. Dawn finds no adapter when the Vulkan loader finds no driver.
+  const gpuTraining = Boolean(process.env.CI) || adapter.available;
+  it.skipIf(!gpuTraining)('analyses and evaluates a run trained on webgpu on a machine without a GPU adapter (CPU kernels)', () => {
+    const out = join(dir(), 'run');
+    const cfg = join(dir(), 'small.json');
+    writeFileSync(cfg, JSON.stringify({ model: { hidden: 6 }, train: { steps: 2, batch: 4, timeSteps: 20, checkpointEvery: 2, evalBatch: 4 } }));
+    const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+    const trained = spawnSync(process.execPath, [CLI, 'train', '--config', cfg, '--backend', 'webgpu', '--out', out], { encoding: 'utf8', env });
+    expect(trained.status, trained.stderr).toBe(0);
+    const noGpu = { ...env, VK_DRIVER_FILES: '/nonexistent.json', VK_ICD_FILENAMES: '/nonexistent.json' };
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: noGpu });
+    const training = cli('train', '--config', cfg, '--backend', 'webgpu', '--out', join(dir(), 'again'));
+    expect(training.stderr).toMatch(/backend webgpu: no WebGPU adapter answered/);
+    const e = cli('eval', out, '--trials', '4');
+    expect(e.status, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).backend).toMatch(/^(wasm|js)$/);
+    const a = cli('analyze', out, '--trials', '20', '--burn-in', '2', '--long-factor', '2');
+    expect(a.status, a.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'analysis', 'summary.json'), 'utf8')).backend).toMatch(/^(wasm|js)$/);
+  }, 120_000);
+
   it('writes scores.csv (one row per unit, the gridscore columns), rate maps as .npy and a summary against the untrained network', () => {
     const out = join(dir(), 'run');
     const cfg = join(dir(), 'small.json');
