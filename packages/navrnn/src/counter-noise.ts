@@ -12,7 +12,7 @@
  * cpu backend reads a helper's `a` as the kernel's constant `a` (the leak rate).
  */
 
-/** The recurrent noise as a seed: xi = std * counterNormal(seed, t, r N + j). */
+/** The recurrent noise as a seed: xi[t][r][j] = std * noiseNormal(seed's halves, t, r N + j). */
 export interface CounterNoise {
   /** 32-bit unsigned seed (drawn from the run's data stream each training step). */
   seed: number;
@@ -24,8 +24,9 @@ export function isCounterNoise(x: unknown): x is CounterNoise {
   return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && typeof (x as CounterNoise).seed === 'number';
 }
 
-// Bob Jenkins' 32-bit integer hash (six shift-add/xor rounds, no multiplications), one round a
-// function so every intermediate stays an i32 argument in the translated kernels.
+// Bob Jenkins' 32-bit integer hash: six shift-add/xor rounds and no multiplications (whose
+// wrapping would depend on how gpu.js types an integer product), one round a function so every
+// intermediate stays an i32 argument in the translated kernels.
 export function noiseRound1(word: number): number { return (word + 2127912214 + (word << 12)) | 0; }
 export function noiseRound2(word: number): number { return (word ^ -949894596) ^ (word >>> 19); }
 export function noiseRound3(word: number): number { return (word + 374761393 + (word << 5)) | 0; }
