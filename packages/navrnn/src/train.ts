@@ -297,10 +297,6 @@ export function readMetrics(path: string): MetricsLine[] {
 }
 
 /**
- * The tensor-level kernels that go with a resolved backend (evaluation rollouts, and the fused
- * BPTT of wasm/js): WebAssembly SIMD wherever it exists, unless plain TypeScript was asked for.
- */
-/**
  * The CPU kernels for running a trained network forward (evaluation, analysis): the run's own
  * choice between the fast and the reference kernels, never a GPU, so a run trained on a GPU machine
  * is evaluated and analysed on any machine.
@@ -309,6 +305,10 @@ export function rolloutBackend(requested: RunConfig['backend']): 'wasm' | 'js' {
   return requested === 'js' || requested === 'autograd' || !wasmBackend() ? 'js' : 'wasm';
 }
 
+/**
+ * The tensor-level kernels that go with a resolved backend (evaluation rollouts, and the fused
+ * BPTT of wasm/js): WebAssembly SIMD wherever it exists, unless plain TypeScript was asked for.
+ */
 export function kernelsOf(backend: ResolvedBackend): Backend {
   return backend === 'js' || backend === 'autograd' || !wasmBackend() ? referenceBackend : wasmBackend()!;
 }
