@@ -394,6 +394,8 @@ async function trainOn(backend: ResolvedBackend, cfg: RunConfig, opts: TrainOpti
       unflatten(r.theta, list.map((t) => t.shape), 'float32').forEach((t, i) => list[i].data.set(t.data));
     } else {
       const pending = lossAndGradient(backend, model, params, batch, gpujs);
+      // a failure while the next batch is drawn is handled at the await below, not as unhandled
+      pending.catch(() => undefined);
       if (gpujs && step < end) {
         // while the device computes this step, draw the next step's batch on the CPU (at batch
         // 500 x 500 drawing the trajectories takes about as long as the step on an H100); first
