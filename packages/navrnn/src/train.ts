@@ -310,7 +310,7 @@ export function rolloutBackend(requested: RunConfig['backend']): 'wasm' | 'js' {
  * BPTT of wasm/js): WebAssembly SIMD wherever it exists, unless plain TypeScript was asked for.
  */
 export function kernelsOf(backend: ResolvedBackend): Backend {
-  return backend === 'js' || backend === 'autograd' || !wasmBackend() ? referenceBackend : wasmBackend()!;
+  return rolloutBackend(backend) === 'js' ? referenceBackend : wasmBackend()!;
 }
 
 export async function train(cfg: RunConfig, opts: TrainOptions): Promise<TrainResult> {
