@@ -12,7 +12,7 @@ import { GPU } from 'gpu.js';
 import { Rng, normal } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  GpuJsCueva, describeWebGpu, gpujsMatmul, initParams, lossAndGradientSync, paramList, releaseWebGpu, type Batch,
+  GpuJsCueva, describeWebGpu, gpujsMatmul, initParams, cuevaLossAndGradient, tensorKernels, paramList, releaseWebGpu, type Batch,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
 import { STEP_CFG, cuevaData, timeGpuJsStep, withNoiseArray } from './gpujs-step.js';
@@ -24,7 +24,7 @@ async function gradientError(data: Batch): Promise<number> {
   const wOut = p.wOut.data as Float32Array;
   const rng = new Rng(4);
   for (let i = 0; i < wOut.length; i++) wOut[i] = 0.1 * (rng.uniform() - 0.5);
-  const ref = lossAndGradientSync('wasm', STEP_CFG, p, withNoiseArray(data));
+  const ref = cuevaLossAndGradient(STEP_CFG, tensorKernels('wasm'), p, withNoiseArray(data));
   const k = new GpuJsCueva('webgpu', STEP_CFG, { T: data.steps, B: data.batch, N: STEP_CFG.hidden, nIn: STEP_CFG.nInputs });
   try {
     const got = await k.lossAndGrad(p, data);
@@ -123,7 +123,7 @@ export async function benchGpu(): Promise<Row[]> {
     const cpu: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const r = lossAndGradientSync('wasm', STEP_CFG, p, cpuData);
+      const r = cuevaLossAndGradient(STEP_CFG, tensorKernels('wasm'), p, cpuData);
       adam.step(list, r.grads);
       cpu.push(performance.now() - t0);
     }

@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng, WasmBackend, normal, referenceBackend, type Backend } from '@gridcells/tensor';
 import { Adam } from '@gridcells/autograd';
 import {
-  gpujsMatmul, initParams, lossAndGradientSync, noiseArray, paramList,
+  gpujsMatmul, initParams, cuevaLossAndGradient, tensorKernels, noiseArray, paramList,
   type Batch, type CuevaModelConfig,
 } from '@gridcells/navrnn';
 import { median, type Row } from './table.js';
@@ -117,7 +117,7 @@ export async function benchTrainingStep(batches = [64, 500]): Promise<Row[]> {
       const list = paramList(p);
       const adam = new Adam({ lr: 1e-3 });
       return () => {
-        const r = lossAndGradientSync(backend, cfg, p, data);
+        const r = cuevaLossAndGradient(cfg, backend === 'autograd' ? 'autograd' : tensorKernels(backend), p, data);
         adam.step(list, r.grads);
       };
     };

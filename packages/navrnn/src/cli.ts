@@ -8,20 +8,20 @@
  *   gridcells eval runs/a
  */
 import { Command, CommanderError } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, PRESETS, mergeConfig, parseConfig, presetConfig, type RunConfig } from './config.js';
-import { CheckpointError, latestCheckpoint, listCheckpoints, loadCheckpoint, type CheckpointState } from './checkpoint.js';
-import { RunFolderError, TrainingError, evaluate, kernelsOf, modelConfig, resolveBackend, rolloutBackend, toBatch, train } from './train.js';
-import { makeArena } from './arena.js';
-import { generateTrajectories } from './trajectory.js';
-import { paramShapes, type CuevaParams } from './model.js';
-import type { PlaceCellParams } from './placecell.js';
-import { evaluatePlaceCells, placeCellConfig, placeCellShapes, placeCellsOf } from './train-placecell.js';
-import { progressReporter } from './progress.js';
-import { analyzeParams, development, longPathError, untrainedParams, writeAnalysis, type NetworkParams } from './analyze.js';
-import { writeReport } from './report.js';
 import { Rng, setBackend } from '@gridcells/tensor';
+import { ConfigError, PRESETS, mergeConfig, parseConfig, presetConfig, type RunConfig } from './config.js';
+import { BackendError, cpuBackend, tensorKernels } from './backends/resolve.js';
+import { makeArena } from './world/arena.js';
+import { generateTrajectories } from './world/trajectory.js';
+import { networkFor, resolveRunBackend } from './networks/build.js';
+import { evaluate } from './networks/network.js';
+import { CheckpointError } from './run/checkpoint.js';
+import { RunFolderError } from './run/folder.js';
+import { loadRun, readJsonFile, readRunConfigInput } from './run/load.js';
+import { progressReporter } from './run/progress.js';
+import { TrainingError, train } from './run/train.js';
+import { analyzeRun } from './analysis/analyze-run.js';
 
 class UsageError extends Error {}
 
@@ -31,22 +31,13 @@ function intOption(v: string, name: string): number {
   return x;
 }
 
-function readJson(path: string, what: string): unknown {
-  if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${what} ${path} is not valid JSON (${(e as Error).message})`);
-  }
-}
-
-/** The config of `train`: a preset or a file, with command-line overrides. */
 /**
  * The experiment `gridcells run` (and `npm start`) runs without --preset: the smallest recipe
  * measured to show grid, border and band units on a 2-core CPU in under 20 minutes (README).
  */
 export const DEFAULT_RUN_PRESET = 'placecell';
 
+/** The config of `train` and `run`: a preset or a file, with command-line overrides. */
 function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; optimizer?: string; out: string; resume?: boolean }, fallback = 'quick'): RunConfig {
   const overrides: Record<string, unknown> = {};
   const train: Record<string, unknown> = {};
@@ -56,15 +47,13 @@ function resolveConfig(o: { preset?: string; config?: string; steps?: string; se
   if (o.seed !== undefined) overrides.seed = intOption(o.seed, '--seed');
   if (o.backend !== undefined) overrides.backend = o.backend;
   if (o.resume && !o.preset && !o.config) {
-    // resume with the run's own config (its resolved block dropped), overrides on top
-    const saved = readJson(join(o.out, 'config.json'), 'the run config') as Record<string, unknown>;
-    delete saved.resolved;
-    return parseConfig(mergeConfig(saved, overrides));
+    // resume with the run's own config, overrides on top
+    return parseConfig(mergeConfig(readRunConfigInput(o.out), overrides));
   }
   if (o.preset && o.config) throw new UsageError('give --preset or --config, not both');
   if (o.config) {
     // a run folder's config.json works as a config: its `resolved` block is output, not input
-    const file = readJson(o.config, 'config file') as Record<string, unknown>;
+    const file = readJsonFile(o.config, 'config file') as Record<string, unknown>;
     delete file.resolved;
     return parseConfig(mergeConfig(file, overrides));
   }
@@ -90,7 +79,7 @@ export function program(): Command {
     .option('--resume', 'continue the run in --out from its latest checkpoint')
     .action(async (o) => {
       const cfg = resolveConfig(o);
-      const backend = await resolveBackend(cfg.backend, cfg.network);
+      const backend = await resolveRunBackend(cfg);
       process.stderr.write(
         `gridcells: training ${cfg.preset ?? 'custom config'} (N ${cfg.model.hidden}, batch ${cfg.train.batch} x ${cfg.train.timeSteps} steps, ` +
           `${cfg.encoding}, ${cfg.arena.kind}) for ${cfg.train.steps} steps on the ${backend} backend, seed ${cfg.seed} -> ${o.out}\n`,
@@ -116,11 +105,9 @@ export function program(): Command {
       const trials = intOption(o.trials, '--trials');
       if (trials < 1 || T < 1) throw new UsageError('--trials and --time-steps must be >= 1');
       const tr = generateTrajectories(makeArena(cfg.arena), cfg.trajectory, trials, T, cfg.encoding, new Rng(intOption(o.seed, '--seed')));
-      const backend = rolloutBackend(cfg.backend);
-      setBackend(kernelsOf(backend));
-      const e = cfg.network === 'placecell'
-        ? evaluatePlaceCells(placeCellConfig(cfg), placeCellsOf(cfg).withoutSurround(), params as PlaceCellParams, tr, kernelsOf(backend))
-        : evaluate(modelConfig(cfg), params as CuevaParams, toBatch(tr, null));
+      const backend = cpuBackend(cfg.backend);
+      setBackend(tensorKernels(backend));
+      const e = evaluate(networkFor(cfg, backend), params, tr);
       process.stdout.write(
         JSON.stringify({ checkpoint: dir, step: state.step, trials, time_steps: T, error_cm: e.errorCm, centre_error_cm: e.centreCm, backend }) + '\n',
       );
@@ -138,7 +125,7 @@ export function program(): Command {
     .option('--burn-in <n>', 'leading steps of each trajectory left out (default 10% of them)')
     .option('--long-factor <n>', 'long-path test: paths this many times the training length', '100')
     .action(async (run: string, o) => {
-      await analyzeRun(run, o);
+      await analyzeCommand(run, o);
     });
 
   cmd
@@ -155,56 +142,30 @@ export function program(): Command {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
       o.out ??= join('runs', `${o.preset ?? (o.config ? 'custom' : DEFAULT_RUN_PRESET)}-${stamp}`);
       const cfg = resolveConfig(o, DEFAULT_RUN_PRESET);
-      const backend = await resolveBackend(cfg.backend, cfg.network);
+      const backend = await resolveRunBackend(cfg);
       process.stderr.write(`gridcells: training ${cfg.preset ?? 'custom config'} for ${cfg.train.steps} steps on the ${backend} backend -> ${o.out}\n`);
       const r = await train(cfg, { out: o.out, onProgress: progressReporter() });
       process.stdout.write(`trained: held-out position error ${r.evalErrorCm.toFixed(2)} cm (always answering the centre: ${r.centreErrorCm.toFixed(2)} cm), ${r.seconds.toFixed(1)} s\n`);
-      await analyzeRun(o.out, {});
+      await analyzeCommand(o.out, {});
     });
   return cmd;
 }
 
-/** A run's config and one of its checkpoints (default: the latest), checked. */
-function loadRun(run: string, checkpoint?: string) {
-  const saved = readJson(join(run, 'config.json'), 'the run config') as Record<string, unknown>;
-  delete saved.resolved;
-  const cfg = parseConfig(saved);
-  const dir = checkpoint ?? latestCheckpoint(run);
-  if (!dir) throw new CheckpointError(`no checkpoint in ${run} (checkpoints/latest is missing)`);
-  return { cfg, dir, ...loadNetwork(dir, cfg) };
-}
-
-/** One checkpoint of a run, with the weight shapes of the run's network. */
-function loadNetwork(dir: string, cfg: RunConfig): { params: NetworkParams; state: CheckpointState } {
-  return cfg.network === 'placecell' ? loadCheckpoint(dir, placeCellShapes(placeCellConfig(cfg))) : loadCheckpoint(dir, paramShapes(modelConfig(cfg)));
-}
-
-/**
- * The analysis of a run: the chosen checkpoint and the untrained network scored, every checkpoint
- * counted for the development curves, the long-path test, then analysis/ and report.html written.
- */
-async function analyzeRun(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string; longFactor?: string }): Promise<void> {
-  const { cfg, dir, params, state } = loadRun(run, o.checkpoint);
-  const backend = rolloutBackend(cfg.backend);
-  setBackend(kernelsOf(backend));
-  const opts = { trials: o.trials !== undefined ? intOption(o.trials, '--trials') : undefined, burnIn: o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined };
-  if (opts.trials !== undefined && opts.trials < 1) throw new UsageError('--trials must be >= 1');
-  const factor = intOption(o.longFactor ?? '100', '--long-factor');
-  if (factor < 1) throw new UsageError('--long-factor must be >= 1');
-  const trained = analyzeParams(cfg, params, opts);
-  const untrained = analyzeParams(cfg, untrainedParams(cfg), opts);
-  const checkpoints = listCheckpoints(run).map(([step, d]) => ({ step, params: d === dir ? params : loadNetwork(d, cfg).params }));
-  const dev = development(cfg, checkpoints, opts);
-  const longPath = longPathError(cfg, params, factor);
-  const out = writeAnalysis(run, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend, development: dev, long_path: longPath });
-  const config = readJson(join(run, 'config.json'), 'the run config') as Record<string, unknown>;
-  const report = writeReport({ runDir: run, config, trained, untrained, development: dev, longPath, step: state.step });
-  const row = (name: string, c: Record<string, number>) => `${name.padEnd(22)} ${['grid', 'border', 'band', 'irregular'].map((k) => String(c[k]).padStart(11)).join('')}`;
+/** `analyze`: the analysis of a run, with a table of counts against the untrained network. */
+async function analyzeCommand(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string; longFactor?: string }): Promise<void> {
+  const trials = o.trials !== undefined ? intOption(o.trials, '--trials') : undefined;
+  if (trials !== undefined && trials < 1) throw new UsageError('--trials must be >= 1');
+  const burnIn = o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined;
+  const longFactor = intOption(o.longFactor ?? '100', '--long-factor');
+  if (longFactor < 1) throw new UsageError('--long-factor must be >= 1');
+  const a = await analyzeRun(run, { checkpoint: o.checkpoint, trials, burnIn, longFactor });
+  const classes = ['grid', 'border', 'band', 'irregular'] as const;
+  const row = (name: string, c: Record<string, number>) => `${name.padEnd(22)} ${classes.map((k) => String(c[k]).padStart(11)).join('')}`;
   process.stdout.write(
-    `units by class (${cfg.model.hidden} units; thresholds: gridscore defaults)\n` +
-      `${''.padEnd(22)}${['grid', 'border', 'band', 'irregular'].map((k) => k.padStart(11)).join('')}\n` +
-      row(`trained (step ${state.step})`, trained.counts) + '\n' + row('untrained (step 0)', untrained.counts) + '\n' +
-      `scores: ${join(run, 'scores.csv')}; rate maps, tuning and summary: ${out}\nreport: ${report}\n`,
+    `units by class (${a.trained.units.length} units; thresholds: gridscore defaults)\n` +
+      `${''.padEnd(22)}${classes.map((k) => k.padStart(11)).join('')}\n` +
+      row(`trained (step ${a.step})`, a.trained.counts) + '\n' + row('untrained (step 0)', a.untrained.counts) + '\n' +
+      `scores: ${join(run, 'scores.csv')}; rate maps, tuning and summary: ${a.analysisDir}\nreport: ${a.report}\n`,
   );
 }
 
@@ -214,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError || e instanceof ConfigError || e instanceof CheckpointError || e instanceof RunFolderError || e instanceof TrainingError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof BackendError || e instanceof CheckpointError || e instanceof RunFolderError || e instanceof TrainingError) {
       process.stderr.write(`gridcells: ${e.message}\n`);
       return e instanceof TrainingError ? 3 : 2;
     }

@@ -3,14 +3,17 @@
  * name the field, the allowed range and the value given.
  */
 import { z } from 'zod';
-import type { ArenaSpec } from './arena.js';
-import { CUEVA_DEFAULTS, SORSCHER_DEFAULTS } from './trajectory.js';
+import { Rng } from '@gridcells/tensor';
+import type { ArenaSpec } from './world/arena.js';
+import { CUEVA_DEFAULTS, SORSCHER_DEFAULTS } from './world/trajectory.js';
+import { BACKENDS } from './backends/resolve.js';
 
 const int = (min: number, max: number) => z.number().int(`must be an integer`).min(min, `must be >= ${min}`).max(max, `must be <= ${max}`);
 const nonneg = (max = Infinity) => z.number().min(0, 'must be >= 0').max(max, `must be <= ${max}`);
 const positive = () => z.number().gt(0, 'must be > 0').refine(Number.isFinite, 'must be finite');
 const point = z.tuple([z.number(), z.number()]);
 
+/** An arena as a config gives it (world/arena.ts builds it). */
 export const arenaSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('square'), side: positive() }),
   z.strictObject({ kind: z.literal('rectangle'), width: positive(), height: positive() }),
@@ -20,6 +23,7 @@ export const arenaSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('polygon'), vertices: z.array(point).min(3, 'needs at least 3 vertices') }),
 ]);
 
+/** The trajectory generator and its parameters (world/trajectory.ts). */
 export const trajectorySchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('cueva'),
@@ -37,21 +41,13 @@ export const trajectorySchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** The whole run configuration (zod schema), with every default documented where it is set. */
 export const configSchema = z.strictObject({
   /** Name of the preset this config came from, if any (informational). */
   preset: z.string().optional(),
   seed: int(0, 2 ** 31 - 1).default(0),
-  /**
-   * Which kernels compute the loss and its gradient:
-   * - 'wasm': the fused BPTT (bptt.ts) with WebAssembly SIMD matrix products (fastest CPU path);
-   * - 'js': the same fused BPTT with the plain TypeScript reference kernels;
-   * - 'autograd': the autograd tape through every step (the oracle; slow);
-   * - 'webgpu', 'gpujs-webasm', 'gpujs-cpu': the BPTT as gpu.js kernels in one pipeline plan, on
-   *   gpu.js's webgpu (a GPU through Dawn), webasm or cpu backend;
-   * - 'auto': 'webgpu' when a hardware GPU adapter answers, else 'wasm' where WebAssembly SIMD is
-   *   available, else 'js'. The choice is always reported.
-   */
-  backend: z.enum(['auto', 'wasm', 'js', 'autograd', 'webgpu', 'gpujs-webasm', 'gpujs-cpu']).default('auto'),
+  /** Which kernels compute the loss and its gradient (backends/resolve.ts: BACKENDS). */
+  backend: z.enum(BACKENDS).default('auto'),
   /**
    * The network: 'cueva' (Cueva & Wei 2018: tanh units read out as x, y) or 'placecell' (Sorscher
    * et al. 2019/2023: ReLU units read out as place cells; `placeCells` below; of `model`, only
@@ -66,8 +62,8 @@ export const configSchema = z.strictObject({
     hidden: int(1, 4096).default(100),
     alpha: z.number().gt(0, 'must be > 0').max(1, 'must be <= 1').default(0.1),
     /**
-     * The paper gives no values for the noise and the two costs; these defaults are provisional
-     * (chosen so a network learns the task; the experiment issue tunes them against the paper's figures).
+     * The paper gives no values for the noise and the two costs; these defaults were chosen so a
+     * network learns the task, not taken from the paper.
      */
     noiseStd: nonneg().default(0.05),
     lambdaWeights: nonneg().default(1e-4),
@@ -116,11 +112,14 @@ export const configSchema = z.strictObject({
   }).prefault({}),
 });
 
+/** A validated run configuration, every default filled in. */
 export type RunConfig = z.infer<typeof configSchema>;
+/** A run configuration as a user writes it (every field optional). */
 export type ConfigInput = z.input<typeof configSchema>;
 
 const PAPER = { batch: 500, timeSteps: 500 };
 
+/** Named configs: the paper's three arenas, the PlaceCellRNN at two sizes, and a quick one for trying things out. */
 export const PRESETS: Record<string, { description: string; config: ConfigInput }> = {
   'cueva-square': {
     description: 'Cueva & Wei at the paper\'s size: 1 m square, N 100, batch 500 x 500 steps, speed + direction inputs',
@@ -160,6 +159,7 @@ export const PRESETS: Record<string, { description: string; config: ConfigInput 
   },
 };
 
+/** A config (or a combination of its fields) that cannot run; the message names the field and value. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -199,8 +199,18 @@ export function presetConfig(name: string, overrides: unknown = {}): RunConfig {
   return parseConfig(merge({ ...p.config, preset: name }, overrides));
 }
 
+/** `overrides` merged into `base` field by field (objects recursively; anything else replaced). */
 export function mergeConfig(base: unknown, overrides: unknown): unknown {
   return merge(base, overrides);
 }
 
 export type { ArenaSpec };
+
+/**
+ * The generators of a run, all derived from its seed: initial weights, training data, the held-out
+ * evaluation trials, and the place cells' centres.
+ */
+export function runStreams(seed: number): { init: Rng; data: Rng; evaluation: Rng; placeCells: Rng } {
+  const root = new Rng(seed);
+  return { init: root.split(), data: root.split(), evaluation: root.split(), placeCells: root.split() };
+}

@@ -1,15 +1,38 @@
-export * from './arena.js';
-export * from './trajectory.js';
-export * from './model.js';
+/**
+ * @gridcells/navrnn: arenas and trajectories (world/), the path-integrating networks (networks/),
+ * backends (backends/), training into run folders (run/), analysis and reports (analysis/), and
+ * the run configuration (config.ts). The `gridcells` CLI (cli.ts) is built on these exports.
+ */
+export * from './world/arena.js';
+export * from './world/trajectory.js';
 export * from './config.js';
-export * from './checkpoint.js';
-export * from './train.js';
-export { formatProgress, progressReporter } from './progress.js';
-export * from "./bptt.js";
-export * from "./placecell.js";
-export { placeCellConfig, placeCellShapes, placeCellsOf, evaluatePlaceCells, trainPlaceCells } from "./train-placecell.js";
-export { type CounterNoise, expandNoise, isCounterNoise, noiseNormal } from './counter-noise.js';
-export { GpuJsCueva, enableWebGpu, describeWebGpu, probeWebGpuQuietly, releaseWebGpu, gpujsMatmul, type GpuJsMode } from './gpujs.js';
-export * from './analyze.js';
-export { lineChart, histogram, type Series } from './svg.js';
-export * from './report.js';
+
+export * from './backends/resolve.js';
+export * from './backends/webgpu.js';
+export { gpujsMatmul } from './backends/gpujs-matmul.js';
+
+export * from './networks/network.js';
+export * from './networks/build.js';
+export * from './networks/cueva/model.js';
+export * from './networks/cueva/bptt.js';
+export * from './networks/cueva/network.js';
+export { CuevaCurvatureSystem, subBatch } from './networks/cueva/curvature.js';
+export { GpuJsCueva, type GpuJsShape } from './networks/cueva/gpujs.js';
+export { type CounterNoise, expandNoise, isCounterNoise, noiseNormal } from './networks/cueva/counter-noise.js';
+export * from './networks/placecell/model.js';
+export * from './networks/placecell/bptt.js';
+export * from './networks/placecell/network.js';
+
+export * from './run/checkpoint.js';
+export * from './run/folder.js';
+export * from './run/load.js';
+export * from './run/optimizer.js';
+export * from './run/train.js';
+export { formatProgress, progressReporter } from './run/progress.js';
+export { writeAtomic } from './run/files.js';
+
+export * from './analysis/analyze.js';
+export * from './analysis/analyze-run.js';
+export * from './analysis/long-path.js';
+export * from './analysis/report.js';
+export { lineChart, histogram, type Series } from './analysis/svg.js';

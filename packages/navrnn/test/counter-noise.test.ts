@@ -8,7 +8,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { GPU } from 'gpu.js';
 import { describeWebGpu, expandNoise, noiseNormal, releaseWebGpu, type GpuJsMode } from '@gridcells/navrnn';
-import { NOISE_KERNEL_FUNCTIONS, noiseUniform, seedHalves } from '../src/counter-noise.js';
+import { NOISE_KERNEL_FUNCTIONS, noiseUniform, seedHalves } from '../src/networks/cueva/counter-noise.js';
 
 const adapter = await describeWebGpu();
 const webgpu = adapter.available || Boolean(process.env.CI);

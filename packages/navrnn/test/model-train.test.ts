@@ -12,8 +12,8 @@ import { Rng, normal } from '@gridcells/tensor';
 import { checkGrads, type Var } from '@gridcells/autograd';
 import { parseNpy } from '@gridcells/gridscore';
 import {
-  cuevaLoss, rollout, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch, meanError,
-  presetConfig, train, latestCheckpoint, TrainingError, CheckpointError, RunFolderError, type CuevaModelConfig, type MetricsLine,
+  cuevaLoss, rollout, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch, positionError,
+  presetConfig, train, latestCheckpoint, TrainingError, CheckpointError, RunFolderError, ConfigError, parseConfig, type CuevaModelConfig, type MetricsLine,
 } from '@gridcells/navrnn';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'navrnn-'));
@@ -153,8 +153,23 @@ describe('training', () => {
   });
 });
 
+describe('backend and optimizer pairs', () => {
+  it('Hessian-free on gpu.js kernels is refused as a config error before the run folder is made', async () => {
+    const out = join(tmp(), 'run');
+    const cfg = parseConfig({ backend: 'gpujs-cpu', model: { hidden: 4 }, train: { steps: 2, batch: 2, timeSteps: 3, optimizer: 'hf' } });
+    await expect(train(cfg, { out })).rejects.toThrow(ConfigError);
+    await expect(train(cfg, { out })).rejects.toThrow(/optimizer hf .* use backend wasm or js, not gpujs-cpu/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('evaluation helpers', () => {
-  it('meanError is the mean Euclidean distance', () => {
-    expect(meanError(Float32Array.from([0, 0, 3, 4]), Float32Array.from([0, 0, 0, 0]))).toBeCloseTo(2.5, 6);
+  it('positionError is the mean Euclidean distance (cm) to the positions after each step, and to the centre', () => {
+    // one step of two trials: starts (0, 0) and (1, 1), positions after the step (0.03, 0.04) and (0, 0)
+    const tr = { batch: 2, steps: 1, positions: Float64Array.from([0, 0, 1, 1, 0.03, 0.04, 0, 0]) } as Parameters<typeof positionError>[1];
+    const e = positionError(Float64Array.from([0, 0, 0, 0]), tr);
+    expect(e.errorCm).toBeCloseTo(2.5, 10);
+    expect(e.centreCm).toBeCloseTo(2.5, 10);
+    expect(positionError(Float64Array.from([0.03, 0.04, 0.3, 0.4]), tr).errorCm).toBeCloseTo(25, 10);
   });
 });

@@ -8,7 +8,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, train, analyzeParams, untrainedParams, longPathError, RunFolderError, type MetricsLine, type ConfigInput } from '@gridcells/navrnn';
+import { parseConfig, train, analyzeParams, untrainedParams, longPathError, ConfigError, type MetricsLine, type ConfigInput } from '@gridcells/navrnn';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'placecell-'));
 
@@ -47,7 +47,7 @@ describe('PlaceCellRNN training', () => {
 
   it('refuses backends and optimizers it does not have, naming them', async () => {
     await expect(train(parseConfig({ ...small(), backend: 'webgpu' }), { out: join(tmp(), 'x') })).rejects.toThrow(/placecell|webgpu/);
-    await expect(train(parseConfig({ ...small(), train: { ...small().train, optimizer: 'hf' } }), { out: join(tmp(), 'y') })).rejects.toThrow(RunFolderError);
+    await expect(train(parseConfig({ ...small(), train: { ...small().train, optimizer: 'hf' } }), { out: join(tmp(), 'y') })).rejects.toThrow(ConfigError);
   });
 
   it('analysis: ReLU rate maps scored as they are (non-negative, no shift), long paths decoded', () => {

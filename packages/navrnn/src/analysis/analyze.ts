@@ -1,41 +1,40 @@
 /**
  * Analysis of a trained network: its units' rate maps on fresh trajectories, their grid, border and
  * band scores (@gridcells/gridscore) and classes, beside the same analysis of the untrained network
- * (same seed, step 0) as the null that SCIENCE.md asks for: smooth untrained tanh units already reach
- * high grid scores, so counts mean something only against that baseline.
+ * (same seed, step 0) as the null: smooth untrained tanh units already reach high grid scores, so
+ * counts mean something only against that baseline.
  *
- * Rate maps leave out the first `burnIn` steps of every trajectory: every trial starts at the centre
- * with the state at zero, and without this the start shows up as a spot at the centre bin.
+ * Rate maps of a network whose trials all start at the centre with the state at zero (the CuevaRNN)
+ * leave out the first `burnIn` steps of every trajectory: without this the start shows up as a spot
+ * at the centre bin.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, getBackend } from '@gridcells/tensor';
+import { Rng } from '@gridcells/tensor';
 import {
   classify, encodeNpy, headDirectionTuning, rateMaps, scoreMap, speedTuning, type CellClass, type Point, type RateMap, type UnitScores,
 } from '@gridcells/gridscore';
-import { makeArena, type Arena } from './arena.js';
-import { generateTrajectories, type Trajectories } from './trajectory.js';
-import { initParams, rollout, type CuevaParams } from './model.js';
-import { initPlaceCellParams, placeCellBatch, placeCellRollout, type PlaceCellParams } from './placecell.js';
-import { modelConfig, runStreams } from './train.js';
-import { placeCellConfig, placeCellsOf } from './train-placecell.js';
-import { writeAtomic } from './checkpoint.js';
-import type { RunConfig } from './config.js';
+import { makeArena, type Arena } from '../world/arena.js';
+import { generateTrajectories, positionsAfterSteps } from '../world/trajectory.js';
+import { runStreams, type RunConfig } from '../config.js';
+import { cpuBackend } from '../backends/resolve.js';
+import { networkFor } from '../networks/build.js';
+import type { Network, Weights } from '../networks/network.js';
+import { writeAtomic } from '../run/files.js';
 
-/** The weights of either network (config.network says which). */
-export type NetworkParams = CuevaParams | PlaceCellParams;
-
+/** How the rate maps are made. */
 export interface AnalyzeOptions {
-  /** Fresh trajectories (default: 200 for the CuevaRNN's long trials; 100,000 samples' worth for the PlaceCellRNN's short ones). */
+  /** Fresh trajectories (default: 200 where trials start at the centre (long trials); else 100,000 samples' worth). */
   trials?: number;
   /** Steps per trajectory (default: the training length). */
   timeSteps?: number;
-  /** Leading steps of each trajectory left out of the rate maps (default 10% of them). */
+  /** Leading steps of each trajectory left out of the rate maps (default 10% of them where trials start at the centre, else 0). */
   burnIn?: number;
   bins?: number;
   seed?: number;
 }
 
+/** One unit's scores, class and tuning. */
 export interface UnitResult extends UnitScores {
   unit: number;
   class: CellClass;
@@ -46,6 +45,7 @@ export interface UnitResult extends UnitScores {
   hdDirection: number;
 }
 
+/** Every unit's result and rate map, the counts per class, and how the maps were made. */
 export interface Analysis {
   units: UnitResult[];
   maps: RateMap[];
@@ -56,7 +56,6 @@ export interface Analysis {
   burnIn: number;
 }
 
-/** Arena outline in bin coordinates (x = column, y = row) for the border score. */
 /**
  * The square around the arena's bounding box (same centre, the longer side): rate-map bins must be
  * square for autocorrelograms and grid scores to mean what they say, also in a triangle or a
@@ -69,32 +68,29 @@ export function squareBounds(arena: Arena): [[number, number], [number, number]]
   return [[cx - half, cx + half], [cy - half, cy + half]];
 }
 
+/** Arena outline in bin coordinates (x = column, y = row) for the border score. */
 function outlineInBins(arena: Arena, bins: number): Point[] {
   const [[x0, x1], [y0, y1]] = squareBounds(arena);
   return arena.outline().map(([x, y]) => [((x - x0) / (x1 - x0)) * bins, ((y - y0) / (y1 - y0)) * bins] as Point);
 }
 
-/** The hidden units' activity on trajectories, [T][B][N] (unit activity after each step). */
-export function unitActivity(cfg: RunConfig, params: NetworkParams, tr: Trajectories): Float32Array {
-  if (cfg.network === 'placecell') {
-    return placeCellRollout(placeCellConfig(cfg), params as PlaceCellParams, placeCellBatch(placeCellsOf(cfg).withoutSurround(), tr), getBackend()).rates;
-  }
-  return rollout(modelConfig(cfg), params as CuevaParams, tr.inputs, tr.steps, tr.batch).rates;
-}
-
-export function analyzeParams(cfg: RunConfig, params: NetworkParams, opts: AnalyzeOptions = {}): Analysis {
+/**
+ * Scores every unit of a network with the given weights on fresh trajectories (seeded: the same
+ * maps for the same weights).
+ */
+export function analyzeParams(cfg: RunConfig, params: Weights, opts: AnalyzeOptions = {}, network: Network = analysisNetwork(cfg)): Analysis {
   const arena = makeArena(cfg.arena);
-  const placecell = cfg.network === 'placecell';
   const T = opts.timeSteps ?? cfg.train.timeSteps;
-  const trials = opts.trials ?? (placecell ? Math.ceil(100_000 / T) : 200);
-  // the CuevaRNN starts every trial at the centre with its state at zero; the PlaceCellRNN starts
-  // anywhere, its state set from the start's place code, so it needs no burn-in
-  const burnIn = opts.burnIn ?? (placecell ? 0 : Math.floor(0.1 * T));
+  const centred = network.startsAtCentre;
+  const trials = opts.trials ?? (centred ? 200 : Math.ceil(100_000 / T));
+  // a network that starts anywhere has its state set from the start position, so it needs no burn-in
+  const burnIn = opts.burnIn ?? (centred ? Math.floor(0.1 * T) : 0);
   const bins = opts.bins ?? 20;
   if (burnIn >= T) throw new Error(`analyze: burn-in ${burnIn} leaves no steps of ${T}`);
   const tr = generateTrajectories(arena, cfg.trajectory, trials, T, cfg.encoding, new Rng(opts.seed ?? 4242));
-  const rates = unitActivity(cfg, params, tr);
-  const N = cfg.model.hidden;
+  const rates = network.run(params, tr).rates;
+  const truth = positionsAfterSteps(tr);
+  const N = network.units;
   const kept = (T - burnIn) * trials;
   const x = new Float64Array(kept);
   const y = new Float64Array(kept);
@@ -104,9 +100,9 @@ export function analyzeParams(cfg: RunConfig, params: NetworkParams, opts: Analy
   let k = 0;
   for (let t = burnIn; t < T; t++) {
     for (let b = 0; b < trials; b++) {
-      const pi = ((t + 1) * trials + b) * 2; // position after step t, where u_t was read
-      x[k] = tr.positions[pi];
-      y[k] = tr.positions[pi + 1];
+      // the position after step t, where u_t was read
+      x[k] = truth[(t * trials + b) * 2];
+      y[k] = truth[(t * trials + b) * 2 + 1];
       speed[k] = tr.speeds[t * trials + b];
       heading[k] = tr.headings[t * trials + b];
       act.set(rates.subarray((t * trials + b) * N, (t * trials + b + 1) * N), k * N);
@@ -118,7 +114,7 @@ export function analyzeParams(cfg: RunConfig, params: NetworkParams, opts: Analy
   const border = { arena: outlineInBins(arena, bins) };
   // tanh units can be negative; the scores are invariant to scale, and shifting by +1 makes the
   // rates non-negative as the border and band scores' field detection expects (ReLU units are)
-  const shift = placecell ? 0 : 1;
+  const shift = network.signedRates ? 1 : 0;
   const shifted = maps.map((m) => ({ ...m, data: m.data.map((v) => v + shift) }));
   const units = shifted.map((m, unit) => {
     const s = scoreMap(m, { border });
@@ -131,10 +127,14 @@ export function analyzeParams(cfg: RunConfig, params: NetworkParams, opts: Analy
   return { units, maps, counts, trials, timeSteps: T, burnIn };
 }
 
+/** The network a run is analysed with: its config's, on the CPU kernels. */
+export function analysisNetwork(cfg: RunConfig): Network {
+  return networkFor(cfg, cpuBackend(cfg.backend));
+}
+
 /** The untrained network of a run: the same seed's initial weights. */
-export function untrainedParams(cfg: RunConfig): NetworkParams {
-  if (cfg.network === 'placecell') return initPlaceCellParams(placeCellConfig(cfg), runStreams(cfg.seed).init);
-  return initParams(modelConfig(cfg), runStreams(cfg.seed).init);
+export function untrainedParams(cfg: RunConfig, network: Network = analysisNetwork(cfg)): Weights {
+  return network.init(runStreams(cfg.seed).init);
 }
 
 const COLUMNS = ['index', 'score60', 'score90', 'score60_minmax', 'spacing', 'orientation', 'border', 'band', 'class'];
@@ -172,54 +172,9 @@ export function writeAnalysis(runDir: string, trained: Analysis, untrained: Anal
   return dir;
 }
 
-/** Position error over paths far longer than training, and against the number of wall encounters. */
-export interface LongPathError {
-  steps: number;
-  trials: number;
-  /** Mean error (cm) in consecutive windows of the path: [window end step, error]. */
-  overTime: [number, number][];
-  /** Per trial: [wall encounters, mean error (cm) over the path]. */
-  byBoundary: [number, number][];
-}
-
-export function longPathError(cfg: RunConfig, params: NetworkParams, factor = 100, trials = 16, seed = 777): LongPathError {
-  const arena = makeArena(cfg.arena);
-  const T = cfg.train.timeSteps * factor;
-  const tr = generateTrajectories(arena, cfg.trajectory, trials, T, cfg.encoding, new Rng(seed));
-  let estimates: ArrayLike<number>;
-  if (cfg.network === 'placecell') {
-    // decoded as in training: the mean centre of the three most active place cells
-    const cells = placeCellsOf(cfg, arena).withoutSurround();
-    const { logits } = placeCellRollout(placeCellConfig(cfg), params as PlaceCellParams, placeCellBatch(cells, tr), getBackend());
-    estimates = cells.decode(logits, T * trials);
-  } else {
-    estimates = rollout(modelConfig(cfg), params as CuevaParams, tr.inputs, T, trials, null, { keepRates: false }).estimates;
-  }
-  const windows = 50;
-  const per = Math.ceil(T / windows);
-  const overTime: [number, number][] = [];
-  const sumByTrial = new Float64Array(trials);
-  const hits = new Float64Array(trials);
-  for (let w = 0; w < windows; w++) {
-    let s = 0;
-    let n = 0;
-    for (let t = w * per; t < Math.min(T, (w + 1) * per); t++) {
-      for (let b = 0; b < trials; b++) {
-        const pi = ((t + 1) * trials + b) * 2;
-        const e = Math.hypot(estimates[(t * trials + b) * 2] - tr.positions[pi], estimates[(t * trials + b) * 2 + 1] - tr.positions[pi + 1]);
-        s += e;
-        n++;
-        sumByTrial[b] += e;
-        hits[b] += tr.boundary[t * trials + b];
-      }
-    }
-    if (n) overTime.push([Math.min(T, (w + 1) * per), (100 * s) / n]);
-  }
-  return { steps: T, trials, overTime, byBoundary: Array.from(hits, (h, b) => [h, (100 * sumByTrial[b]) / T] as [number, number]) };
-}
-
 /** Counts per class at every checkpoint of a run (and step 0, the untrained network). */
-export function development(cfg: RunConfig, checkpoints: { step: number; params: NetworkParams }[], opts: AnalyzeOptions = {}): { step: number; counts: Record<CellClass, number> }[] {
-  const all = [{ step: 0, params: untrainedParams(cfg) }, ...checkpoints.filter((c) => c.step > 0)];
-  return all.map(({ step, params }) => ({ step, counts: analyzeParams(cfg, params, opts).counts }));
+export function development(cfg: RunConfig, checkpoints: { step: number; params: Weights }[], opts: AnalyzeOptions = {}): { step: number; counts: Record<CellClass, number> }[] {
+  const network = analysisNetwork(cfg);
+  const all = [{ step: 0, params: untrainedParams(cfg, network) }, ...checkpoints.filter((c) => c.step > 0)];
+  return all.map(({ step, params }) => ({ step, counts: analyzeParams(cfg, params, opts, network).counts }));
 }

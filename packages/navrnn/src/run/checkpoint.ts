@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Tensor, type RngState } from '@gridcells/tensor';
 import type { HessianFreeState, OptimizerState } from '@gridcells/autograd';
 import { encodeNpy, parseNpy } from '@gridcells/gridscore';
+import { writeAtomic } from './files.js';
 
 /** File names as a numpy user would expect them (a parameter not listed is saved as NAME.npy). */
 export const PARAM_FILES: Record<string, string> = { wRec: 'W_rec.npy', wIn: 'W_in.npy', b: 'b.npy', wOut: 'W_out.npy', wEnc: 'W_enc.npy' };
@@ -22,6 +23,7 @@ const fileOf = (name: string) => PARAM_FILES[name] ?? `${name}.npy`;
 /** A network's weights by name (CuevaParams, PlaceCellParams). */
 export type NamedParams = { [name: string]: Tensor };
 
+/** What a checkpoint keeps besides the weights. */
 export interface CheckpointState {
   step: number;
   optimizer: OptimizerState | HessianFreeState;
@@ -30,21 +32,17 @@ export interface CheckpointState {
   configHash: string;
 }
 
+/** A checkpoint is missing, incomplete, unreadable or of the wrong shape. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/** Writes a file by temp file + rename. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
+/** A checkpoint's folder name: step-00000100 for step 100. */
 export function checkpointName(step: number): string {
   return `step-${String(step).padStart(8, '0')}`;
 }
 
+/** Writes the weights and state of one step into RUN/checkpoints/step-N atomically, and points `latest` at it. */
 export function saveCheckpoint(runDir: string, params: object, state: CheckpointState): string {
   const root = join(runDir, 'checkpoints');
   mkdirSync(root, { recursive: true });

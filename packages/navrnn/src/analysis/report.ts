@@ -10,10 +10,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { autocorrelogram, mosaicPng, DEFAULT_THRESHOLDS, type CellClass } from '@gridcells/gridscore';
 import { esc, histogram, lineChart } from './svg.js';
-import { writeAtomic } from './checkpoint.js';
-import { unitLabel, type Analysis, type LongPathError } from './analyze.js';
-import { readMetrics } from './train.js';
+import { writeAtomic } from '../run/files.js';
+import { readMetrics } from '../run/folder.js';
+import { unitLabel, type Analysis } from './analyze.js';
+import type { LongPathError } from './long-path.js';
 
+/** What a report shows: the run, its analysis (trained and untrained), development and long paths. */
 export interface ReportInputs {
   runDir: string;
   config: Record<string, unknown>;
@@ -27,7 +29,7 @@ export interface ReportInputs {
 const CLASSES: CellClass[] = ['grid', 'border', 'band', 'irregular'];
 const COLOURS: Record<CellClass, string> = { grid: '#d62728', border: '#1f77b4', band: '#2ca02c', irregular: '#7f7f7f' };
 
-
+/** Writes RUN/report.html and RUN/figures/; returns the report's path. */
 export function writeReport(r: ReportInputs): string {
   const figDir = join(r.runDir, 'figures');
   mkdirSync(figDir, { recursive: true });

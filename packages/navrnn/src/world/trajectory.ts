@@ -66,6 +66,14 @@ export interface Trajectories {
   speedUnit: number;
 }
 
+/**
+ * The position after each step, [T][B] of x, y: what a network reading step t's input should
+ * report (index (t * B + b) * 2; a view of `positions` without the starts, no copy).
+ */
+export function positionsAfterSteps(tr: Trajectories): Float64Array {
+  return tr.positions.subarray(tr.batch * 2);
+}
+
 const TWO_PI = 2 * Math.PI;
 
 /** Wraps an angle to (-pi, pi]. */

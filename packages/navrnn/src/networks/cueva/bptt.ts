@@ -7,11 +7,11 @@
  *   pre_t = u_{t-1} W_rec + I_t W_in + b + xi_t;  x_t = (1-a) x_{t-1} + a pre_t;  u_t = tanh(x_t);  y_t = u_t W_out
  * Backward, for t = T..1, with g_{T+1} = 0 and dx_{T+1} = 0:
  *   dy_t = (y_t - p_t) / (T B)                                    (d MSE / d y_t; MSE averages 2TB terms)
- *   du_t = dy_t W_out^T + 2 lr u_t / (T B N) + g_{t+1} W_rec^T     (readout, metabolic cost, recurrence)
+ *   du_t = dy_t W_out^T + 2 lambdaRates u_t / (T B N) + g_{t+1} W_rec^T     (readout, metabolic cost, recurrence)
  *   dx_t = du_t (1 - u_t^2) + (1-a) dx_{t+1};   g_t = a dx_t      (g_t = d loss / d pre_t)
  * with the weight gradients accumulated step by step while u_{t-1} and g_t are in cache:
  *   dW_rec += u_{t-1}^T g_t,  dW_in += I_t^T g_t,  db += sum_b g_t,  dW_out += u_t^T dy_t,
- * plus the weight cost's 2 lw W / size.
+ * plus the weight cost's 2 lambdaWeights W / size.
  *
  * The matrix products run on the tensor backend (`matmul`, `matmulTransA`); with a backend that
  * owns memory (WebAssembly), the working set lives there and nothing is copied per step. In
@@ -19,6 +19,7 @@
  * ~6x faster than Math.tanh); in float64 it is Math.tanh, so tests can compare exactly.
  */
 import { Tensor, allocate, getBackend, type Backend, type Data } from '@gridcells/tensor';
+import { namedBuffers } from '../../backends/workspace.js';
 import { noiseArray, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 
 export interface FusedResult {
@@ -43,19 +44,6 @@ export function fastTanh(v: number): number {
   const p = ((((((A13 * x2 + A11) * x2 + A9) * x2 + A7) * x2 + A5) * x2 + A3) * x2 + A1) * x;
   const q = ((B6 * x2 + B4) * x2 + B2) * x2 + B0;
   return p / q;
-}
-
-/** Carves one block of memory into named buffers (in the backend's memory when it has some). */
-export function buffers<K extends string>(backend: Backend, float64: boolean, sizes: Record<K, number>): Record<K, Data> {
-  const total = Object.values<number>(sizes).reduce((a, b) => a + b, 0);
-  const block: Data = !float64 && backend.workspace ? backend.workspace(total) : float64 ? new Float64Array(total) : new Float32Array(total);
-  const out = {} as Record<K, Data>;
-  let at = 0;
-  for (const k of Object.keys(sizes) as K[]) {
-    out[k] = block.subarray(at, at + sizes[k]);
-    at += sizes[k];
-  }
-  return out;
 }
 
 /** What every pass needs: the weights as flat arrays, sizes, buffers and the kernels. */
@@ -86,7 +74,7 @@ function context<K extends string>(cfg: CuevaModelConfig, p: CuevaParams, data: 
   const N = cfg.hidden;
   const BN = B * N;
   const float64 = p.wRec.dtype === 'float64';
-  const buf = buffers(backend, float64, { W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N, ...extra } as Record<string, number>);
+  const buf = namedBuffers(backend, float64, { W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N, ...extra } as Record<string, number>);
   buf.W.set(p.wRec.data);
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) buf.WT[j * N + i] = buf.W[i * N + j];
   return {
@@ -235,7 +223,7 @@ function tensors(cfg: CuevaModelConfig, grads: Data[]): Tensor[] {
 }
 
 /**
- * Adds the weight cost's gradient (2 lw W / size for W_in and W_out) evaluated at `wIn`, `wOut`:
+ * Adds the weight cost's gradient (2 lambdaWeights W / size for W_in and W_out) evaluated at `wIn`, `wOut`:
  * the weights themselves for a gradient, a direction v for a Gauss-Newton product (the cost is
  * quadratic, so its Hessian times v is the same expression).
  */
@@ -283,7 +271,7 @@ export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Ba
  * The Gauss-Newton product G v of the CuevaRNN loss (Martens & Sutskever 2011): the readout's
  * squared error and the metabolic cost are least-squares terms in the outputs (y_t, u_t), the
  * weight cost is quadratic in the weights, so
- *   G v = J_y^T (dy / (T B)) + J_u^T ((2 lr + structural) du / (T B N)) + 2 lw v_{in,out} / size
+ *   G v = J_y^T (dy / (T B)) + J_u^T ((2 lambdaRates + structural) du / (T B N)) + 2 lambdaWeights v_{in,out} / size
  * with (dy, du) = J v from one forward-mode pass and J^T from one reverse-mode pass.
  * `structural` is lambda x mu of structural damping (a penalty on changes of the hidden states).
  * Noise is left out: curvature is taken on the noiseless network.

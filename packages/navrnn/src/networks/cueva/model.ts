@@ -35,12 +35,12 @@ export interface CuevaModelConfig {
 }
 
 /** The trainable weights, in a fixed order (the order of optimizer state and checkpoints). */
-export interface CuevaParams {
+export type CuevaParams = {
   wRec: Tensor;
   wIn: Tensor;
   b: Tensor;
   wOut: Tensor;
-}
+};
 
 export const PARAM_NAMES = ['wRec', 'wIn', 'b', 'wOut'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
@@ -157,14 +157,6 @@ export function rollout(
     }
     return { estimates, rates };
   });
-}
-
-/** Mean Euclidean distance between estimates and targets ([T][B][2] each), in metres. */
-export function meanError(estimates: Float32Array, targets: Float32Array): number {
-  let s = 0;
-  const n = estimates.length / 2;
-  for (let k = 0; k < n; k++) s += Math.hypot(estimates[2 * k] - targets[2 * k], estimates[2 * k + 1] - targets[2 * k + 1]);
-  return s / n;
 }
 
 /** Gaussian noise xi for a batch: [T][B][N] standard normals times `std` (null when std is 0). */

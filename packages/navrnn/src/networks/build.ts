@@ -1,0 +1,69 @@
+/**
+ * The one place where a run's config becomes a network: which networks exist, what each can run
+ * on, and how each is built from the config's fields.
+ */
+import { ConfigError, runStreams, type RunConfig } from '../config.js';
+import { GPUJS_MODE, resolveBackend, tensorKernels, type ResolvedBackend } from '../backends/resolve.js';
+import { makeArena } from '../world/arena.js';
+import { INPUT_SIZE } from '../world/trajectory.js';
+import type { Network } from './network.js';
+import { CuevaNetwork, cuevaModel } from './cueva/network.js';
+import { PlaceCellNetwork } from './placecell/network.js';
+import { PlaceCells, type PlaceCellConfig } from './placecell/model.js';
+
+/** What each network can run on. */
+const SUPPORT: Record<RunConfig['network'], { backends: ResolvedBackend[]; hessianFree: boolean }> = {
+  cueva: { backends: ['wasm', 'js', 'autograd', 'webgpu', 'gpujs-webasm', 'gpujs-cpu'], hessianFree: true },
+  placecell: { backends: ['wasm', 'js'], hessianFree: false },
+};
+
+/** The run's backend with 'auto' resolved, among those its network has kernels for. */
+export function resolveRunBackend(cfg: RunConfig): Promise<ResolvedBackend> {
+  return resolveBackend(cfg.backend, { gpuKernels: SUPPORT[cfg.network].backends.includes('webgpu') });
+}
+
+/**
+ * Refuses a config whose network cannot train on its backend or optimizer, before anything is
+ * written: the message names the field to change.
+ */
+export function checkTrainable(cfg: RunConfig, backend: ResolvedBackend): void {
+  const s = SUPPORT[cfg.network];
+  if (!s.backends.includes(backend)) {
+    throw new ConfigError(`network ${cfg.network} runs on the fused TypeScript/WebAssembly kernels: use backend ${s.backends.join(' or ')}, not ${backend}`);
+  }
+  if (cfg.train.optimizer === 'hf' && !s.hessianFree) throw new ConfigError(`network ${cfg.network}: optimizer hf is for the CuevaRNN; use adam or sgd`);
+  if (cfg.train.optimizer === 'hf' && backend !== 'wasm' && backend !== 'js') {
+    throw new ConfigError(`optimizer hf runs on the fused TypeScript/WebAssembly kernels: use backend wasm or js, not ${backend}`);
+  }
+}
+
+/** The PlaceCellRNN's sizes and loss settings from a run config. */
+export function placeCellConfig(cfg: RunConfig): PlaceCellConfig {
+  const pc = cfg.placeCells;
+  return { hidden: cfg.model.hidden, places: pc.count, nInputs: INPUT_SIZE[cfg.encoding], sigma: pc.sigma, surround: pc.surround, weightDecay: pc.weightDecay };
+}
+
+/** A run's place cells: centres drawn from its seed, with the config's code. */
+export function placeCellsOf(cfg: RunConfig): PlaceCells {
+  const pc = cfg.placeCells;
+  return PlaceCells.inArena(makeArena(cfg.arena), pc.count, pc.sigma, pc.surround, runStreams(cfg.seed).placeCells);
+}
+
+/**
+ * The run's network on a resolved backend. For training, `checkTrainable` first; for evaluation
+ * and analysis, a CPU backend (backends/resolve.ts: cpuBackend).
+ *
+ * @example
+ * const cfg = presetConfig('quick');
+ * const net = networkFor(cfg, 'wasm');
+ * const w = net.init(runStreams(cfg.seed).init);
+ */
+export function networkFor(cfg: RunConfig, backend: ResolvedBackend): Network {
+  if (cfg.network === 'placecell') return new PlaceCellNetwork(placeCellConfig(cfg), placeCellsOf(cfg), tensorKernels(backend));
+  const model = cuevaModel(cfg.model, cfg.encoding);
+  const mode = GPUJS_MODE[backend];
+  const cpu = tensorKernels(backend);
+  if (mode) return new CuevaNetwork(model, { kind: 'gpujs', mode, steps: cfg.train.timeSteps, batch: cfg.train.batch }, cpu);
+  if (backend === 'autograd') return new CuevaNetwork(model, { kind: 'autograd' }, cpu);
+  return new CuevaNetwork(model, { kind: 'fused', kernels: cpu });
+}

@@ -1,0 +1,169 @@
+/**
+ * The PlaceCellRNN's loss and gradient by a fused BPTT on the tensor kernels' matrix products, its
+ * forward rollout, and the same loss on the autograd tape (the oracle the tests compare against).
+ * The equations are in model.ts.
+ */
+import { Tensor, allocate, getBackend, type Backend, type DType, type Data } from '@gridcells/tensor';
+import * as ag from '@gridcells/autograd';
+import { namedBuffers } from '../../backends/workspace.js';
+import type { PlaceCellBatch, PlaceCellConfig, PlaceCellParams } from './model.js';
+
+/** The loss of a batch, its cross-entropy part, and the gradient. */
+export interface PlaceCellResult {
+  loss: number;
+  /** The cross-entropy part of the loss. */
+  crossEntropy: number;
+  /** Gradients in PLACE_PARAM_NAMES order. */
+  grads: Tensor[];
+}
+
+interface Forward {
+  /** H[t] = h_t, t = 0..T, [T+1][B][Ng]. */
+  H: Data;
+  /** Logits then (in place) softmax probabilities, [T][B][Np]. */
+  Y: Data;
+}
+
+function forwardPass(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend, buf: Record<string, Data>): Forward {
+  const { steps: T, batch: B } = data;
+  const G = cfg.hidden;
+  const nIn = cfg.nInputs;
+  const { H, Y, drive } = buf;
+  const Win = p.wIn.data;
+  backend.matmul(buf.start, buf.wEnc, H, 1, B, cfg.places, G, 0, 0);
+  for (let t = 1; t <= T; t++) {
+    const h = H.subarray(t * B * G, (t + 1) * B * G);
+    backend.matmul(H.subarray((t - 1) * B * G, t * B * G), buf.wRec, drive, 1, B, G, G, 0, 0);
+    for (let r = 0; r < B; r++) {
+      const io = ((t - 1) * B + r) * nIn;
+      for (let j = 0; j < G; j++) {
+        let s = drive[r * G + j];
+        for (let q = 0; q < nIn; q++) s += data.inputs[io + q] * Win[q * G + j];
+        h[r * G + j] = s > 0 ? s : 0;
+      }
+    }
+  }
+  backend.matmul(H.subarray(B * G), buf.wOut, Y, 1, T * B, G, cfg.places, 0, 0);
+  return { H, Y };
+}
+
+function transposeInto(src: ArrayLike<number>, rows: number, cols: number, out: Data): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
+}
+
+function workBuffers(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend, float64: boolean, backward: boolean): Record<string, Data> {
+  const { steps: T, batch: B } = data;
+  const { hidden: G, places: P } = cfg;
+  const sizes: Record<string, number> = {
+    start: B * P, wEnc: P * G, wRec: G * G, wOut: G * P, H: (T + 1) * B * G, Y: T * B * P, drive: B * G,
+  };
+  if (backward) Object.assign(sizes, { wRecT: G * G, wOutT: P * G, dH: T * B * G, dPre: T * B * G, back: B * G, gEnc: P * G, gRec: G * G, gOut: G * P, dh0: B * G });
+  const buf = namedBuffers(backend, float64, sizes);
+  buf.start.set(data.start);
+  buf.wEnc.set(p.wEnc.data);
+  buf.wRec.set(p.wRec.data);
+  buf.wOut.set(p.wOut.data);
+  if (backward) {
+    transposeInto(p.wRec.data, G, G, buf.wRecT);
+    transposeInto(p.wOut.data, G, P, buf.wOutT);
+    for (const k of ['gEnc', 'gRec', 'gOut']) buf[k].fill(0);
+  }
+  return buf;
+}
+
+/**
+ * The hidden units' activity h_1..h_T ([T][B][Ng], a copy) and the place-cell logits.
+ */
+export function placeCellRollout(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend = getBackend()): { rates: Float32Array; logits: Float32Array } {
+  const buf = workBuffers(cfg, p, data, backend, false, false);
+  const { H, Y } = forwardPass(cfg, p, data, backend, buf);
+  const BG = data.batch * cfg.hidden;
+  return { rates: Float32Array.from(H.subarray(BG)), logits: Float32Array.from(Y) };
+}
+
+/** Loss and gradient by a fused BPTT (float64 when the parameters are, on the reference kernels). */
+export function placeCellLossAndGrad(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend = getBackend()): PlaceCellResult {
+  const float64 = p.wRec.dtype === 'float64';
+  const { steps: T, batch: B } = data;
+  const { hidden: G, places: P, nInputs: nIn } = cfg;
+  const buf = workBuffers(cfg, p, data, backend, float64, true);
+  const { H, Y } = forwardPass(cfg, p, data, backend, buf);
+  // softmax in place, cross-entropy, and dY = (softmax (sum c) - c) / (T B) in place
+  const TB = T * B;
+  let ce = 0;
+  for (let row = 0; row < TB; row++) {
+    const o = row * P;
+    let max = -Infinity;
+    for (let k = 0; k < P; k++) max = Math.max(max, Y[o + k]);
+    let sum = 0;
+    for (let k = 0; k < P; k++) sum += Math.exp(Y[o + k] - max);
+    const lse = max + Math.log(sum);
+    let csum = 0;
+    for (let k = 0; k < P; k++) {
+      const c = data.targets[o + k];
+      ce -= c * (Y[o + k] - lse);
+      csum += c;
+    }
+    for (let k = 0; k < P; k++) Y[o + k] = (Math.exp(Y[o + k] - lse) * csum - data.targets[o + k]) / TB;
+  }
+  ce /= TB;
+  const { dH, dPre, back, wRecT, gRec, gOut, gEnc, dh0 } = buf;
+  const hs = H.subarray(B * G); // h_1..h_T
+  backend.matmulTransA(hs, Y, gOut, G, TB, P);
+  backend.matmul(Y, buf.wOutT, dH, 1, TB, P, G, 0, 0);
+  // backward through time: dpre_t = (dH_t + dpre_{t+1} W_rec^T) * [h_t > 0]
+  for (let t = T; t >= 1; t--) {
+    const o = (t - 1) * B * G;
+    const h = H.subarray(t * B * G, (t + 1) * B * G);
+    for (let k = 0; k < B * G; k++) {
+      const g = dH[o + k] + (t < T ? back[k] : 0);
+      dPre[o + k] = h[k] > 0 ? g : 0;
+    }
+    backend.matmul(dPre.subarray(o, o + B * G), wRecT, t > 1 ? back : dh0, 1, B, G, G, 0, 0);
+  }
+  backend.matmulTransA(H.subarray(0, TB * G), dPre, gRec, G, TB, G);
+  backend.matmulTransA(buf.start, dh0, gEnc, P, B, G);
+  const gIn = allocate(p.wIn.dtype, nIn * G);
+  for (let row = 0; row < TB; row++) {
+    for (let q = 0; q < nIn; q++) {
+      const v = data.inputs[row * nIn + q];
+      if (v === 0) continue;
+      for (let j = 0; j < G; j++) gIn[q * G + j] += v * dPre[row * G + j];
+    }
+  }
+  const wRec = p.wRec.data;
+  let decay = 0;
+  const gRecOut = allocate(p.wRec.dtype, G * G);
+  for (let k = 0; k < G * G; k++) {
+    decay += wRec[k] * wRec[k];
+    gRecOut[k] = gRec[k] + 2 * cfg.weightDecay * wRec[k];
+  }
+  const dtype = p.wRec.dtype;
+  const copy = (d: Data, shape: number[]) => {
+    const out = allocate(dtype, d.length);
+    out.set(d);
+    return Tensor.fromData(out, shape);
+  };
+  return {
+    loss: ce + cfg.weightDecay * decay,
+    crossEntropy: ce,
+    grads: [copy(gEnc, [P, G]), Tensor.fromData(gRecOut, [G, G]), Tensor.fromData(gIn, [nIn, G]), copy(gOut, [G, P])],
+  };
+}
+
+/** The same loss through the autograd tape: the reference the fused BPTT is tested against. */
+export function placeCellLossTape(cfg: PlaceCellConfig, wEnc: ag.Value, wRec: ag.Value, wIn: ag.Value, wOut: ag.Value, data: PlaceCellBatch, dtype: DType = 'float64'): ag.Var {
+  const { steps: T, batch: B } = data;
+  const { places: P, nInputs: nIn } = cfg;
+  const slice = (d: Float32Array, t: number, width: number) => Tensor.fromData(Float64Array.from(d.subarray(t * B * width, (t + 1) * B * width)), [B, width]).astype(dtype);
+  let h: ag.Value = ag.matmul(Tensor.fromData(Float64Array.from(data.start), [B, P]).astype(dtype), wEnc);
+  let ce: ag.Value = Tensor.fromData(Float64Array.of(0), []).astype(dtype);
+  for (let t = 0; t < T; t++) {
+    h = ag.relu(ag.add(ag.matmul(h, wRec), ag.matmul(slice(data.inputs, t, nIn), wIn)));
+    const y = ag.matmul(h, wOut);
+    const logp = ag.sub(y, ag.logsumexp(y, 1, true));
+    ce = ag.sub(ce, ag.sum(ag.mul(slice(data.targets, t, P), logp)));
+  }
+  const decay = ag.mul(cfg.weightDecay, ag.sum(ag.mul(wRec, wRec)));
+  return ag.add(ag.div(ce, T * B), decay);
+}
