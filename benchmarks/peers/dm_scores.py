@@ -1,5 +1,7 @@
 """Peer for the gridscore benchmark: DeepMind's GridScorer algorithm on NumPy/SciPy, the way the
 upstream scores.py computes it (convolve2d moments for the SAC, scipy.ndimage.rotate, 10 rings).
+The algorithm is DeepMind's (grid-cells scores.py, Copyright 2018 Google LLC, Apache License 2.0;
+see NOTICE at the repository root); this code is a new implementation of it.
 Written for this benchmark from the algorithm description in
 packages/gridscore/test/fixtures/validation/README.md; it is checked against the same reference
 numbers before it is timed. Usage: python3 dm_scores.py MAPS.npy REPEATS -> JSON on stdout."""

@@ -11,6 +11,7 @@ import { Tensor, Rng, normal, dot, add, mul, sub, stridesOf } from '@gridcells/t
 import { Var } from './var.js';
 import { vjp, jvp } from './transforms.js';
 
+/** Tolerances, step and number of random directions of `checkGrads`. */
 export interface CheckGradsOptions {
   /** Finite-difference step (default 1e-6, relative to the values' scale). */
   eps?: number;
@@ -23,6 +24,7 @@ export interface CheckGradsOptions {
   coordinates?: boolean;
 }
 
+/** The coordinate where reverse mode and finite differences disagree most. */
 export interface WorstCoordinate {
   arg: number;
   index: number[];
@@ -31,6 +33,7 @@ export interface WorstCoordinate {
   error: number;
 }
 
+/** What `checkGrads` found: ok, per-direction inner products, the worst coordinate, a message. */
 export interface CheckGradsReport {
   ok: boolean;
   /** Per direction: the three inner products. */
@@ -48,6 +51,12 @@ function unravel(flat: number, shape: number[]): number[] {
   return shape.map((_, i) => Math.floor(flat / st[i]) % shape[i]);
 }
 
+/**
+ * Checks a function's gradients three ways along random directions: reverse mode (vjp), forward
+ * mode (jvp) and central finite differences must agree within the tolerances.
+ *
+ * @example expect(checkGrads((x) => ag.sum(ag.tanh(x)), [normal(rng, [3], 0, 1, 'float64')]).ok).toBe(true)
+ */
 export function checkGrads(
   f: (...xs: Var[]) => Var | Tensor,
   args: Tensor[],

@@ -34,6 +34,7 @@ export function unflatten(v: Float64Array, shapes: number[][], dtype: DType = 'f
   });
 }
 
+/** One least-squares term of a loss: weighted squared differences between outputs and targets. */
 export interface LeastSquaresTerm {
   /** The model's outputs z(theta) for this batch. */
   outputs: (...params: Var[]) => Var | Tensor;
@@ -42,6 +43,7 @@ export interface LeastSquaresTerm {
   weights: Tensor | number;
 }
 
+/** A loss made of least-squares terms (plus optional L2 penalties) on flat parameters of these shapes. */
 export interface LeastSquaresSpec {
   shapes: number[][];
   dtype?: DType;
@@ -62,6 +64,10 @@ function weightsOf(term: LeastSquaresTerm, shape: number[], dtype: DType): Tenso
   return term.weights;
 }
 
+/**
+ * The curvature system of a least-squares loss for Hessian-free: loss, gradient and exact
+ * Gauss-Newton products J^T W J v (one jvp, one vjp), never forming a matrix.
+ */
 export function leastSquaresSystem(spec: LeastSquaresSpec): CurvatureSystem {
   const dtype = spec.dtype ?? 'float64';
   const params = (theta: Float64Array) => unflatten(theta, spec.shapes, dtype);

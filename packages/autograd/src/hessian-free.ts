@@ -32,6 +32,7 @@ export interface CurvatureSystem {
   batchSize?: number;
 }
 
+/** Hessian-free settings: damping, structural damping, CG iterations, preconditioner. */
 export interface HessianFreeOptions {
   /** Initial Levenberg-Marquardt damping lambda (default 1). */
   damping?: number;
@@ -46,6 +47,7 @@ export interface HessianFreeOptions {
   armijo?: number;
 }
 
+/** What a checkpoint keeps of Hessian-free: its step, damping and last CG solution (warm start). */
 export interface HessianFreeState {
   kind: 'hessian-free';
   step: number;
@@ -53,6 +55,7 @@ export interface HessianFreeState {
   previous: number[];
 }
 
+/** What one Hessian-free step did: losses before and after, damping, reduction ratio, CG iterations, rate. */
 export interface HessianFreeStep {
   loss: number;
   newLoss: number;
@@ -76,6 +79,7 @@ function step(theta: Float64Array, d: Float64Array, s: number): Float64Array {
   return out;
 }
 
+/** The result of `conjugateGradient`: kept iterates and the quadratic model along the way. */
 export interface CgResult {
   /** Kept iterates (i = ceil(1.3^j) and the last), with their iteration numbers. */
   iterates: { iteration: number; x: Float64Array }[];
@@ -149,6 +153,13 @@ export function conjugateGradient(
   return { iterates, phi, iterations };
 }
 
+/**
+ * Hessian-free optimisation (Martens 2010; Martens & Sutskever 2011): each step runs conjugate
+ * gradient on damped Gauss-Newton products from a `CurvatureSystem`, backtracks over CG iterates,
+ * adapts the damping (Levenberg-Marquardt) and line-searches.
+ *
+ * @example const hf = new HessianFree({ maxCgIterations: 50 }); const { theta } = hf.step(system, theta0);
+ */
 export class HessianFree {
   readonly kind = 'hessian-free';
   damping: number;

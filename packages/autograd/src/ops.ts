@@ -43,6 +43,7 @@ function unary(name: string, f: (a: Tensor) => Tensor, dfdx: (a: Tensor, out: Te
   };
 }
 
+/** Every differentiable op: its forward, its VJP (reverse mode) and its JVP (forward mode), side by side. */
 export const ops = {
   add: {
     name: 'add',
@@ -230,53 +231,83 @@ function axesOf(x: Value, axes: number | number[] | undefined, op: string): numb
 // ---------------------------------------------------------------------------------------------
 // The user's functions: take Vars, tensors or numbers; return Vars.
 
+/** a + b with broadcasting, recorded for gradients. */
 export const add = (a: Value, b: Value): Var => apply(ops.add, [a, b], undefined);
+/** a - b with broadcasting, recorded for gradients. */
 export const sub = (a: Value, b: Value): Var => apply(ops.sub, [a, b], undefined);
+/** a * b with broadcasting, recorded for gradients. */
 export const mul = (a: Value, b: Value): Var => apply(ops.mul, [a, b], undefined);
+/** a / b with broadcasting, recorded for gradients. */
 export const div = (a: Value, b: Value): Var => apply(ops.div, [a, b], undefined);
+/** a ** b with broadcasting, recorded for gradients. */
 export const pow = (a: Value, b: Value): Var => apply(ops.pow, [a, b], undefined);
+/** The larger of a and b (the gradient goes to the larger), recorded for gradients. */
 export const maximum = (a: Value, b: Value): Var => apply(ops.maximum, [a, b], undefined);
+/** The smaller of a and b (the gradient goes to the smaller), recorded for gradients. */
 export const minimum = (a: Value, b: Value): Var => apply(ops.minimum, [a, b], undefined);
+/** -a, recorded for gradients. */
 export const neg = (a: Value): Var => apply(ops.neg, [a], undefined);
+/** e ** a, recorded for gradients. */
 export const exp = (a: Value): Var => apply(ops.exp, [a], undefined);
+/** ln a, recorded for gradients. */
 export const log = (a: Value): Var => apply(ops.log, [a], undefined);
+/** tanh(a), recorded for gradients. */
 export const tanh = (a: Value): Var => apply(ops.tanh, [a], undefined);
+/** max(a, 0), recorded for gradients. */
 export const relu = (a: Value): Var => apply(ops.relu, [a], undefined);
+/** 1 / (1 + e ** -a), recorded for gradients. */
 export const sigmoid = (a: Value): Var => apply(ops.sigmoid, [a], undefined);
+/** a * a, recorded for gradients. */
 export const square = (a: Value): Var => apply(ops.square, [a], undefined);
+/** The square root of a, recorded for gradients. */
 export const sqrt = (a: Value): Var => apply(ops.sqrt, [a], undefined);
+/** |a|, recorded for gradients. */
 export const abs = (a: Value): Var => apply(ops.abs, [a], undefined);
+/** a limited to [lo, hi] (zero gradient outside), recorded for gradients. */
 export const clamp = (a: Value, lo: number, hi: number): Var => apply(ops.clamp, [a], { lo, hi });
 
+/** The sum over `axes` (default: all), recorded for gradients. */
 export const sum = (a: Value, axes?: number | number[], keepdims = false): Var =>
   apply(ops.sum, [a], { axes: axesOf(a, axes, 'sum'), keepdims });
+/** The mean over `axes` (default: all), recorded for gradients. */
 export const mean = (a: Value, axes?: number | number[], keepdims = false): Var =>
   apply(ops.mean, [a], { axes: axesOf(a, axes, 'mean'), keepdims });
+/** The maximum over `axes` (default: all), recorded for gradients. */
 export const max = (a: Value, axes?: number | number[], keepdims = false): Var =>
   apply(ops.max, [a], { axes: axesOf(a, axes, 'max'), keepdims });
 
+/** The matrix product a b of 2-D values, recorded for gradients. @example ag.matmul(u, wRec) */
 export const matmul = (a: Value, b: Value): Var => apply(ops.matmul, [a, b], undefined);
+/** The axes permuted (default: reversed), recorded for gradients. */
 export const transpose = (a: Value, perm?: number[]): Var =>
   apply(ops.transpose, [a], { perm: perm ?? [...Array(valueOf(a).rank).keys()].reverse() });
+/** The same values in a new shape (one -1 is inferred), recorded for gradients. */
 export const reshape = (a: Value, shape: number[]): Var => {
   const s = T.reshape(valueOf(a), shape).shape; // resolves -1 and validates once, up front
   return apply(ops.reshape, [a], { shape: s });
 };
+/** A sub-block: [start, end) per axis, null for the whole axis, recorded for gradients. */
 export const slice = (a: Value, ranges: ([number, number] | null)[]): Var => apply(ops.slice, [a], { ranges });
+/** Values joined along `axis`, recorded for gradients. */
 export const concat = (xs: Value[], axis = 0): Var =>
   apply(ops.concat, xs, { axis: checkAxis(axis, valueOf(xs[0] ?? 0).rank, 'concat') });
+/** Values of one shape stacked along a new `axis`, recorded for gradients. */
 export const stack = (xs: Value[], axis = 0): Var => {
   if (xs.length === 0) throw new T.ShapeError('stack: needs at least one tensor');
   const shape = valueOf(xs[0]).shape;
   const ax = checkAxis(axis, shape.length + 1, 'stack');
   return concat(xs.map((x) => reshape(x, [...valueOf(x).shape.slice(0, ax), 1, ...valueOf(x).shape.slice(ax)])), ax);
 };
+/** The entries at `indices` along `axis`, recorded for gradients. */
 export const gather = (a: Value, indices: number[], axis = 0): Var =>
   apply(ops.gather, [a], { indices, axis: checkAxis(axis, valueOf(a).rank, 'gather') });
+/** exp(a) / sum(exp(a)) along `axis`, recorded for gradients. */
 export const softmax = (a: Value, axis = -1): Var =>
   apply(ops.softmax, [a], { axis: checkAxis(axis, valueOf(a).rank, 'softmax') });
+/** a - logsumexp(a) along `axis`, recorded for gradients. */
 export const logSoftmax = (a: Value, axis = -1): Var =>
   apply(ops.logSoftmax, [a], { axis: checkAxis(axis, valueOf(a).rank, 'logSoftmax') });
+/** log(sum(exp(a))) along `axis`, computed stably, recorded for gradients. */
 export const logsumexp = (a: Value, axis = -1, keepdims = false): Var =>
   apply(ops.logsumexp, [a], { axis: checkAxis(axis, valueOf(a).rank, 'logsumexp'), keepdims });
 

@@ -12,6 +12,7 @@ export interface OptimizerState {
   slots: Record<string, number[][]>;
 }
 
+/** A first-order optimizer: updates parameters in place from gradients, with savable state. */
 export interface Optimizer {
   readonly kind: string;
   lr: number;

@@ -58,6 +58,7 @@ export class Var {
   }
 }
 
+/** What ops take: a Var (on the tape), a Tensor or a number (constants). */
 export type Value = Var | Tensor | number;
 
 let gradEnabled = true;
@@ -73,6 +74,7 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Whether ops record a tape now (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -7,12 +7,16 @@
  * moments, SAC = (Σuv/N − ΣuΣv/N²) / (sqrt(Σu²/N − (Σu)²/N²) · sqrt(Σv²/N − (Σv)²/N²)).
  * A NaN result (0/0, or the root of a negative rounding residue) becomes 0; ±inf becomes ±MAX.
  *
+ * The algorithm follows DeepMind's grid-cells scores.py (Copyright 2018 Google LLC, Apache License
+ * 2.0; see NOTICE); this is a new implementation of it.
+ *
  * The result is (2H−1) x (2W−1), zero lag at (H−1, W−1). All five sums are taken directly over
  * each overlap, as upstream's convolve2d does: prefix-sum tables would be faster but lose the
  * small variances of edge lags to cancellation.
  */
 import type { RateMap } from './map.js';
 
+/** A spatial autocorrelogram: (2H - 1) x (2W - 1) values, zero lag at the centre. */
 export interface Autocorrelogram {
   data: Float64Array;
   /** (2H − 1) and (2W − 1). */
@@ -20,6 +24,11 @@ export interface Autocorrelogram {
   width: number;
 }
 
+/**
+ * The spatial autocorrelogram of a rate map (see the module's doc for the exact formula).
+ *
+ * @example const sac = autocorrelogram(rateMap(values, 20));
+ */
 export function autocorrelogram(map: RateMap): Autocorrelogram {
   const { height: h, width: w } = map;
   const x = map.data.map((v) => (Number.isNaN(v) ? 0 : v));

@@ -12,12 +12,14 @@
  */
 import { isFlat, type RateMap } from './map.js';
 
+/** The range of wavelengths (bins) the band score searches. */
 export interface BandOptions {
   /** Longest wavelength tried, in bins (default: min(H, W) / 1.5). */
   maxWavelength?: number;
   minWavelength?: number;
 }
 
+/** The band score and the best plane wave's wavelength and direction. */
 export interface BandResult {
   score: number;
   /** Wavelength of the best wave, in bins. */
@@ -88,6 +90,11 @@ function explained(s: Samples, wavelength: number, degrees: number): number {
   return (a * src + b * srs) / s.variance;
 }
 
+/**
+ * The share of the map's variance explained by the best single plane wave (NaN for a flat map).
+ *
+ * @example bandScore(map).score > 0.5 // band-like
+ */
 export function bandScore(map: RateMap, opts: BandOptions = {}): BandResult {
   if (isFlat(map)) return { score: NaN, wavelength: NaN, direction: NaN };
   const s = samples(map);

@@ -17,11 +17,13 @@ import { binCentre, boxPolygon, distanceToSegment, insidePolygon, walls, type Po
 import { detectFields, type FieldOptions } from './fields.js';
 import { isFlat, type RateMap } from './map.js';
 
+/** Field detection settings and the arena outline (bin coordinates) for the border score. */
 export interface BorderOptions extends FieldOptions {
   /** Arena outline in bin coordinates (default: the map's box). */
   arena?: Polygon;
 }
 
+/** The border score with its parts: wall coverage cM, mean distance dM, and the fields found. */
 export interface BorderResult {
   score: number;
   coverage: number;
@@ -29,6 +31,11 @@ export interface BorderResult {
   fields: number;
 }
 
+/**
+ * Solstad et al. (2008) border score (cM - dM) / (cM + dM) for any polygonal arena; NaN for a flat map.
+ *
+ * @example borderScore(map, { arena: boxPolygon(20, 20) }).score
+ */
 export function borderScore(map: RateMap, opts: BorderOptions = {}): BorderResult {
   const { height: h, width: w, data } = map;
   if (isFlat(map)) return { score: NaN, coverage: NaN, meanDistance: NaN, fields: 0 };

@@ -22,8 +22,10 @@ import { bandScore } from './band.js';
 import { isFlat, type RateMap } from './map.js';
 import { smoothMap } from './ratemaps.js';
 
+/** The spatial class a unit is given. */
 export type CellClass = 'grid' | 'border' | 'band' | 'irregular';
 
+/** Every score of one rate map (the columns of scores.csv). */
 export interface UnitScores {
   score60: number;
   score90: number;
@@ -37,6 +39,7 @@ export interface UnitScores {
   band: number;
 }
 
+/** The thresholds `classify` applies. */
 export interface Thresholds {
   grid60: number;
   grid90: number;
@@ -46,8 +49,10 @@ export interface Thresholds {
   mode: GridMode;
 }
 
+/** The default thresholds (see the module's doc for how they were chosen). */
 export const DEFAULT_THRESHOLDS: Thresholds = { grid60: 0.4, grid90: 0.4, border: 0.5, band: 0.5, mode: 'deepmind' };
 
+/** Smoothing and border-score options for `scoreMap`. */
 export interface ScoreOptions {
   /** Gaussian smoothing (sigma in bins) before scoring; default none. */
   smooth?: number;
@@ -79,6 +84,11 @@ export function scoreMap(map: RateMap, opts: ScoreOptions = {}): UnitScores & { 
   };
 }
 
+/**
+ * The class of a unit from its scores (see the module's doc for the rule and its order).
+ *
+ * @example classify(scoreMap(map)) // 'grid' | 'border' | 'band' | 'irregular'
+ */
 export function classify(s: UnitScores, thresholds: Partial<Thresholds> = {}): CellClass {
   const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
   const s60 = t.mode === 'minmax' ? s.score60Minmax : s.score60;

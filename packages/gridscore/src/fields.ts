@@ -5,6 +5,7 @@
  */
 import type { RateMap } from './map.js';
 
+/** How firing fields are found: threshold relative to the peak, and size bounds. */
 export interface FieldOptions {
   /** Fraction of the peak rate (Solstad et al. 2008: 0.3). */
   threshold?: number;

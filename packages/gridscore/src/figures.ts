@@ -8,6 +8,7 @@ import { interpolateViridis } from 'd3-scale-chromatic';
 import { drawText, GLYPH_HEIGHT } from './font.js';
 import type { RateMap } from './map.js';
 
+/** Tile size, columns, labels and colour range of a PNG mosaic. */
 export interface MosaicOptions {
   /** Pixels per bin (default: so a tile is about 100 pixels wide). */
   pixelsPerBin?: number;

@@ -24,6 +24,7 @@
  */
 import type { Autocorrelogram } from './autocorrelogram.js';
 
+/** A local maximum of an autocorrelogram: offset from the centre (bins), distance, angle (degrees), value, prominence. */
 export interface SacPeak {
   dx: number;
   dy: number;
@@ -51,6 +52,7 @@ function prominenceOf(sac: Autocorrelogram, dx: number, dy: number, value: numbe
   return value - lowest;
 }
 
+/** The lattice read off an autocorrelogram: spacing (bins), orientation (degrees), ring peaks and whether they are regular. */
 export interface GridGeometry {
   spacing: number;
   orientation: number;
@@ -59,6 +61,7 @@ export interface GridGeometry {
   ring: SacPeak[];
 }
 
+/** The autocorrelogram's local maxima away from the centre, nearest first. */
 export function sacPeaks(sac: Autocorrelogram, minDistance = 1.5): SacPeak[] {
   const { data, height: H, width: W } = sac;
   const cy = (H - 1) / 2;
@@ -91,6 +94,7 @@ export function sacPeaks(sac: Autocorrelogram, minDistance = 1.5): SacPeak[] {
   return peaks.sort((a, b) => a.distance - b.distance);
 }
 
+/** Spacing, orientation and regularity of the inner ring of peaks (see the module's doc). */
 export function gridGeometry(sac: Autocorrelogram): GridGeometry {
   const peaks = sacPeaks(sac);
   if (peaks.length === 0) return { spacing: NaN, orientation: NaN, peaks: 0, regular: false, ring: [] };

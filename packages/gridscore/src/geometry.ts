@@ -7,6 +7,7 @@ export type Point = [number, number];
 /** A simple polygon, vertices in order (either winding). */
 export type Polygon = Point[];
 
+/** The outline of an H x W map's box in bin coordinates (x = column, y = row). */
 export function boxPolygon(height: number, width: number): Polygon {
   return [[0, 0], [width, 0], [width, height], [0, height]];
 }

@@ -11,15 +11,20 @@
  *   min(c60, c120) − max(c30, c90, c150) (`minmax`, Sargolini et al. 2006 style);
  *   score90 = c90 − (c45 + c135)/2; each is the maximum over the 10 rings.
  *
- * Caution (see SCIENCE.md): this score rewards smooth maps and linear ramps (a ramp scores 2+).
+ * The algorithm follows DeepMind's grid-cells scores.py (Copyright 2018 Google LLC, Apache License
+ * 2.0; see NOTICE); this is a new implementation of it.
+ *
+ * Caution: this score rewards smooth maps and linear ramps (a ramp scores 2+).
  * A high score alone is not evidence of a grid; `classify` also asks for a periodic SAC.
  */
 import { autocorrelogram, type Autocorrelogram } from './autocorrelogram.js';
 import { rotate, splineCoefficients } from './rotate.js';
 import type { RateMap } from './map.js';
 
+/** Which 60-degree score: DeepMind's mean form, or the min-max form. */
 export type GridMode = 'deepmind' | 'minmax';
 
+/** The grid scores of a map and the autocorrelogram they came from. */
 export interface GridScores {
   /** Mean-form 60-degree score (DeepMind default). */
   score60: number;
@@ -36,9 +41,15 @@ export interface GridScores {
 
 /** numpy.linspace(0.4, 1.0, 10), value for value. */
 export const RING_OUTER = Array.from({ length: 10 }, (_, i) => (i === 9 ? 1.0 : 0.4 + i * ((1.0 - 0.4) / 9)));
+/** The inner radius of every ring mask, as a fraction of the map side (DeepMind: 0.2). */
 export const RING_INNER = 0.2;
 const ANGLES = [30, 45, 60, 90, 120, 135, 150] as const;
 
+/**
+ * Grid scores of a square rate map, exactly as DeepMind's GridScorer (see the module's doc).
+ *
+ * @example const { score60, score90 } = gridScores(rateMap(values, 20));
+ */
 export function gridScores(map: RateMap): GridScores {
   if (map.height !== map.width) {
     throw new Error(`gridScores: the DeepMind scorer needs a square map, got ${map.height} x ${map.width}`);

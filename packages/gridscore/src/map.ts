@@ -8,6 +8,7 @@ export interface RateMap {
   width: number;
 }
 
+/** A rate map from row-major values (rows = y, NaN = unvisited). @example rateMap(values, 20) // 20 x 20 */
 export function rateMap(data: ArrayLike<number>, height: number, width = height): RateMap {
   if (data.length !== height * width) {
     throw new Error(`rateMap: ${data.length} values do not fill a ${height} x ${width} map`);

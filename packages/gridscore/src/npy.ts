@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 
+/** An array read from a .npy file. */
 export interface NpyArray {
   /** Row-major (C order) values. */
   data: Float32Array | Float64Array;
@@ -14,6 +15,7 @@ export interface NpyArray {
   dtype: 'float32' | 'float64';
 }
 
+/** A .npy file that cannot be read or is not a float32/float64 C-order array; the message names the file. */
 export class NpyError extends Error {
   override name = 'NpyError';
 }
@@ -101,6 +103,7 @@ export function parseNpy(bytes: Uint8Array, where = '<buffer>'): NpyArray {
   return { data, shape, dtype };
 }
 
+/** Reads a .npy file written by numpy.save (float32 or float64, C order). @example readNpy('maps.npy').shape */
 export function readNpy(path: string): NpyArray {
   let bytes: Uint8Array;
   try {

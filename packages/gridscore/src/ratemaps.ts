@@ -9,6 +9,7 @@
 import { insidePolygon, type Point } from './geometry.js';
 import type { RateMap } from './map.js';
 
+/** Bins, bounds, arena and smoothing for building rate maps from positions and activity. */
 export interface RateMapOptions {
   /** [rows (y), columns (x)], default [20, 20]. */
   bins?: [number, number];
@@ -20,6 +21,7 @@ export interface RateMapOptions {
   smooth?: number;
 }
 
+/** Occupancy-normalised rate maps, one per unit, with the occupancy and the bounds used. */
 export interface RateMapsResult {
   maps: RateMap[];
   /** Samples per bin. */

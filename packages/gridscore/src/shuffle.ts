@@ -7,6 +7,7 @@
 import { rateMaps, type RateMapOptions } from './ratemaps.js';
 import type { RateMap } from './map.js';
 
+/** Rate-map options plus the shuffle count, minimum shift, percentile and seed. */
 export interface ShuffleOptions extends RateMapOptions {
   shuffles?: number;
   /** Smallest shift, in samples (default: 5% of the series). */
@@ -15,6 +16,7 @@ export interface ShuffleOptions extends RateMapOptions {
   seed?: number;
 }
 
+/** A unit's score, its shuffled null distribution, the threshold and the p value. */
 export interface ShuffleResult {
   score: number;
   null: number[];

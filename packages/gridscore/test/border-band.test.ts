@@ -1,6 +1,6 @@
 /**
  * Border and band scores separate the families they are meant to, on the validation set and on
- * synthetic maps, and keep linear ramps (SCIENCE.md) out.
+ * synthetic maps, and keep linear ramps out.
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';

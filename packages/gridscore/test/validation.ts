@@ -1,4 +1,4 @@
-/** Loads the public validation set (a copy of shared/validation, kept in the repo for CI and users). */
+/** Loads the public validation set (fixtures/validation: reference rate maps and their scores). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readNpy, mapsFromArray, type RateMap } from '@gridcells/gridscore';

@@ -63,10 +63,12 @@ export const referenceBackend: Backend = {
 
 let current: Backend = referenceBackend;
 
+/** Makes `backend` the kernels every tensor op uses from now on (default: the TypeScript reference). */
 export function setBackend(backend: Backend): void {
   current = backend;
 }
 
+/** The kernels tensor ops use now. */
 export function getBackend(): Backend {
   return current;
 }

@@ -3,11 +3,13 @@ import { sizeOf } from './shape.js';
 import { Tensor, allocate, type DType, type Data, type NestedArray } from './tensor.js';
 import type { Rng } from './random.js';
 
+/** A tensor of the given shape filled with 0. @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   checkShape(shape as number[], 'zeros');
   return Tensor.fromData(allocate(dtype, sizeOf(shape)), shape);
 }
 
+/** A tensor of the given shape filled with `value`. */
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   checkShape(shape as number[], 'full');
   const d = allocate(dtype, sizeOf(shape));
@@ -15,10 +17,12 @@ export function full(shape: readonly number[], value: number, dtype: DType = 'fl
   return Tensor.fromData(d, shape);
 }
 
+/** A tensor of the given shape filled with 1. */
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   return full(shape, 1, dtype);
 }
 
+/** A 0-dimensional tensor holding `value`. */
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   return full([], value, dtype);
 }
@@ -62,6 +66,7 @@ export function tensor(values: NestedArray | ArrayLike<number>, shape?: readonly
   return Tensor.fromData(d, inferred);
 }
 
+/** Evenly spaced values in [start, stop) with the given step, as numpy.arange (one argument: [0, start)). */
 export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new ShapeError(`arange: step must be a non-zero finite number, got ${step}`);
@@ -71,6 +76,7 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
   return Tensor.fromData(d, [n]);
 }
 
+/** The n x n identity matrix. */
 export function eye(n: number, dtype: DType = 'float32'): Tensor {
   checkShape([n], 'eye');
   const d = allocate(dtype, n * n);
@@ -78,6 +84,7 @@ export function eye(n: number, dtype: DType = 'float32'): Tensor {
   return Tensor.fromData(d, [n, n]);
 }
 
+/** Values drawn uniformly in [low, high) from `rng`. @example uniform(new Rng(0), [3, 3], -1, 1) */
 export function uniform(rng: Rng, shape: readonly number[], low = 0, high = 1, dtype: DType = 'float32'): Tensor {
   checkShape(shape as number[], 'uniform');
   const d = allocate(dtype, sizeOf(shape));
@@ -85,6 +92,7 @@ export function uniform(rng: Rng, shape: readonly number[], low = 0, high = 1, d
   return Tensor.fromData(d, shape);
 }
 
+/** Values drawn from a normal distribution (mean, std) with `rng`. @example normal(new Rng(0), [100, 100], 0, 0.1) */
 export function normal(rng: Rng, shape: readonly number[], mean = 0, std = 1, dtype: DType = 'float32'): Tensor {
   checkShape(shape as number[], 'normal');
   const d = allocate(dtype, sizeOf(shape));

@@ -5,10 +5,12 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
+/** A bad argument to a tensor op: wrong shape, dtype or value; the message names it. */
 export class ValueError extends Error {
   override name = 'ValueError';
 }
 
+/** A shape as it appears in error messages: [2, 3]. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -10,6 +10,7 @@ import { Tensor, allocate, resultDType, type Data } from './tensor.js';
 import { getBackend } from './backend.js';
 import { full } from './create.js';
 
+/** A tensor or a plain number (broadcast as a scalar). */
 export type TensorLike = Tensor | number;
 
 function asTensor(x: TensorLike, like?: Tensor): Tensor {
@@ -58,28 +59,46 @@ export function zipWith(op: string, x: TensorLike, y: TensorLike, f: (a: number,
   return Tensor.fromData(out, shape);
 }
 
+/** a + b, elementwise with NumPy broadcasting. */
 export const add = (a: TensorLike, b: TensorLike) => zipWith('add', a, b, (x, y) => x + y);
+/** a - b, elementwise with NumPy broadcasting. */
 export const sub = (a: TensorLike, b: TensorLike) => zipWith('sub', a, b, (x, y) => x - y);
+/** a * b, elementwise with NumPy broadcasting. */
 export const mul = (a: TensorLike, b: TensorLike) => zipWith('mul', a, b, (x, y) => x * y);
+/** a / b, elementwise with NumPy broadcasting. */
 export const div = (a: TensorLike, b: TensorLike) => zipWith('div', a, b, (x, y) => x / y);
+/** a ** b, elementwise with NumPy broadcasting. */
 export const pow = (a: TensorLike, b: TensorLike) => zipWith('pow', a, b, (x, y) => Math.pow(x, y));
+/** The larger of a and b, elementwise with NumPy broadcasting. */
 export const maximum = (a: TensorLike, b: TensorLike) => zipWith('maximum', a, b, (x, y) => (x >= y ? x : y));
+/** The smaller of a and b, elementwise with NumPy broadcasting. */
 export const minimum = (a: TensorLike, b: TensorLike) => zipWith('minimum', a, b, (x, y) => (x <= y ? x : y));
 /** 1 where a > b, else 0 (masks for gradients). */
 export const greater = (a: TensorLike, b: TensorLike) => zipWith('greater', a, b, (x, y) => (x > y ? 1 : 0));
 /** 1 where a == b, else 0. */
 export const equal = (a: TensorLike, b: TensorLike) => zipWith('equal', a, b, (x, y) => (x === y ? 1 : 0));
 
+/** -a, elementwise. */
 export const neg = (a: Tensor) => map(a, (x) => -x);
+/** e ** a, elementwise. */
 export const exp = (a: Tensor) => map(a, Math.exp);
+/** The natural logarithm of a, elementwise. */
 export const log = (a: Tensor) => map(a, Math.log);
+/** tanh(a), elementwise. */
 export const tanh = (a: Tensor) => map(a, Math.tanh);
+/** max(a, 0), elementwise. */
 export const relu = (a: Tensor) => map(a, (x) => (x > 0 ? x : 0));
+/** 1 / (1 + e ** -a), elementwise (computed without overflow for either sign). */
 export const sigmoid = (a: Tensor) => map(a, (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))));
+/** a * a, elementwise. */
 export const square = (a: Tensor) => map(a, (x) => x * x);
+/** The square root of a, elementwise. */
 export const sqrt = (a: Tensor) => map(a, Math.sqrt);
+/** |a|, elementwise. */
 export const abs = (a: Tensor) => map(a, Math.abs);
+/** -1, 0 or 1 for the sign of each element. */
 export const sign = (a: Tensor) => map(a, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0));
+/** Each element limited to [lo, hi]. */
 export function clamp(a: Tensor, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new ValueError(`clamp: lower bound ${lo} must not exceed upper bound ${hi}`);
   return map(a, (x) => (x < lo ? lo : x > hi ? hi : x));
@@ -117,10 +136,12 @@ function reduce(
   return { out: Tensor.fromData(out, reducedShape(shape, ax, keepdims)), axes: ax };
 }
 
+/** The sum over `axes` (default: all), keeping them as size 1 with `keepdims`. */
 export function sum(a: Tensor, axes?: number | readonly number[], keepdims = false): Tensor {
   return reduce('sum', a, axes, keepdims, 0, (s, x) => s + x).out;
 }
 
+/** The mean over `axes` (default: all), keeping them as size 1 with `keepdims`. */
 export function mean(a: Tensor, axes?: number | readonly number[], keepdims = false): Tensor {
   const { out, axes: ax } = reduce('mean', a, axes, keepdims, 0, (s, x) => s + x);
   const count = ax.reduce((n, i) => n * a.shape[i], 1);
@@ -129,6 +150,7 @@ export function mean(a: Tensor, axes?: number | readonly number[], keepdims = fa
   return out;
 }
 
+/** The maximum over `axes` (default: all), keeping them as size 1 with `keepdims`. */
 export function max(a: Tensor, axes?: number | readonly number[], keepdims = false): Tensor {
   if (a.size === 0) throw new ShapeError(`max: cannot reduce an empty tensor of shape ${fmtShape(a.shape)}`);
   return reduce('max', a, axes, keepdims, -Infinity, (m, x) => (x > m || Number.isNaN(x) ? x : m)).out;
@@ -161,6 +183,7 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   return Tensor.fromData(a.data, s);
 }
 
+/** A copy of `a` broadcast to `shape` under NumPy rules; a ValueError names incompatible shapes. */
 export function broadcastTo(a: Tensor, shape: readonly number[]): Tensor {
   const target = broadcastShapes(a.shape, shape, 'broadcastTo');
   if (!sameShape(target, shape)) {
@@ -205,6 +228,7 @@ export function slice(a: Tensor, ranges: readonly ([number, number] | null)[]): 
   return new Tensor(v);
 }
 
+/** Tensors of equal shape but along `axis` joined along it. */
 export function concat(ts: readonly Tensor[], axis = 0): Tensor {
   if (ts.length === 0) throw new ShapeError('concat: needs at least one tensor');
   const ax = checkAxis(axis, ts[0].rank, 'concat');
@@ -233,6 +257,7 @@ export function concat(ts: readonly Tensor[], axis = 0): Tensor {
   return Tensor.fromData(out, shape);
 }
 
+/** Tensors of one shape stacked along a new `axis`. */
 export function stack(ts: readonly Tensor[], axis = 0): Tensor {
   if (ts.length === 0) throw new ShapeError('stack: needs at least one tensor');
   const ax = checkAxis(axis, ts[0].rank + 1, 'stack');
@@ -305,6 +330,7 @@ export function scatterAdd(g: Tensor, indices: readonly number[], axis: number, 
   return Tensor.fromData(out, shape);
 }
 
+/** Rows of length `depth`, 1 at each index and 0 elsewhere: [indices.length, depth]. */
 export function oneHot(indices: readonly number[], depth: number): Tensor {
   checkShape([depth], 'oneHot');
   checkIndices(indices, depth, 'oneHot');
@@ -349,6 +375,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 // ---------------------------------------------------------------------------------------------
 // Softmax family (stable: the max is subtracted first)
 
+/** log(sum(exp(a))) along `axis`, computed stably (the maximum subtracted first). */
 export function logsumexp(a: Tensor, axis = -1, keepdims = false): Tensor {
   const ax = checkAxis(axis, a.rank, 'logsumexp');
   const m = max(a, ax, true);
@@ -359,11 +386,13 @@ export function logsumexp(a: Tensor, axis = -1, keepdims = false): Tensor {
   return keepdims ? out : reshape(out, reducedShape(a.shape, [ax], false));
 }
 
+/** exp(a) / sum(exp(a)) along `axis`, computed stably. */
 export function softmax(a: Tensor, axis = -1): Tensor {
   const ax = checkAxis(axis, a.rank, 'softmax');
   return exp(sub(a, logsumexp(a, ax, true)));
 }
 
+/** a - logsumexp(a) along `axis`. */
 export function logSoftmax(a: Tensor, axis = -1): Tensor {
   const ax = checkAxis(axis, a.rank, 'logSoftmax');
   return sub(a, logsumexp(a, ax, true));

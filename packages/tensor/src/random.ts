@@ -101,6 +101,7 @@ export class Rng {
   }
 }
 
+/** An Rng's full state (xoroshiro128+ words and the spare normal), as saved in checkpoints. */
 export interface RngState {
   gen: number[];
   spare: number | null;

@@ -1,5 +1,6 @@
 import { ShapeError, fmtShape } from './errors.js';
 
+/** The number of elements of a shape (1 for []). */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -17,6 +18,7 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
+/** Whether two shapes are equal. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

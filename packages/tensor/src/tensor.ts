@@ -3,13 +3,17 @@ import type { NdArray } from 'ndarray';
 import { ShapeError, ValueError, checkShape, fmtShape } from './errors.js';
 import { offsets, sizeOf, stridesOf } from './shape.js';
 
+/** Element type: float32 (training) or float64 (reference computations in tests). */
 export type DType = 'float32' | 'float64';
+/** The typed array behind a tensor. */
 export type Data = Float32Array | Float64Array;
 
+/** A zeroed typed array of `n` elements of `dtype`. */
 export function allocate(dtype: DType, n: number): Data {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
+/** The dtype of a typed array. */
 export function dtypeOf(data: Data): DType {
   return data instanceof Float64Array ? 'float64' : 'float32';
 }
@@ -125,6 +129,7 @@ export class Tensor {
   }
 }
 
+/** Nested JavaScript arrays of numbers, as `Tensor.from` takes them. */
 export type NestedArray = number | NestedArray[];
 
 /** Checks a value is finite-compatible number; used where NaN would silently corrupt a shape or count. */

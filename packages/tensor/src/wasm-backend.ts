@@ -15,6 +15,12 @@ import { sgemmWasm } from './wasm/sgemm.wasm.js';
 
 type Kernel = (a: number, b: number, c: number, m: number, k: number, n: number) => void;
 
+/**
+ * Matrix products in WebAssembly SIMD (4 x 8 register blocks of f32x4), with a workspace in the
+ * module's own memory so callers can keep working buffers there and avoid copies.
+ *
+ * @example const wasm = WasmBackend.create(); if (wasm) setBackend(wasm);
+ */
 export class WasmBackend implements Backend {
   readonly name = 'wasm-simd';
   private readonly memory: WebAssembly.Memory;

@@ -13,6 +13,7 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** An SVG line chart of one or more series (x, y pairs), with axes and a legend. */
 export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], width = 640, height = 400): string {
   const m = { left: 60, right: 150, top: 40, bottom: 50 };
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));

@@ -14,6 +14,7 @@ function clock(seconds: number): string {
   return (h ? `${h}:${String(m).padStart(2, '0')}` : String(m)) + `:${String(r).padStart(2, '0')}`;
 }
 
+/** One progress line: step/total, loss, error, steps per second, ETA. */
 export function formatProgress(p: Progress): string {
   const width = String(p.steps).length;
   return (
@@ -23,6 +24,7 @@ export function formatProgress(p: Progress): string {
   );
 }
 
+/** A progress callback for `train`: rewrites one line on a terminal, else prints every `every` seconds. */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr, every = 10): (p: Progress) => void {
   let last = 0;
   return (p) => {

@@ -10,6 +10,7 @@ import { distanceToSegment, insidePolygon, type Point } from '@gridcells/gridsco
 
 export type { Point };
 
+/** A 2D enclosure in metres: containment, distances to its walls, the nearest wall, its outline and bounding box. */
 export interface Arena {
   readonly kind: string;
   readonly area: number;
@@ -23,6 +24,7 @@ export interface Arena {
   outline(): Point[];
 }
 
+/** An arena bounded by a simple polygon (square, rectangle, triangle, hexagon, any polygon). */
 export class PolygonArena implements Arena {
   readonly kind: string;
   readonly vertices: Point[];
@@ -78,6 +80,7 @@ export class PolygonArena implements Arena {
   }
 }
 
+/** A circular arena. */
 export class CircleArena implements Arena {
   readonly kind = 'circle';
   readonly area: number;
@@ -131,6 +134,7 @@ function regular(sides: number, radius: number, phase: number): Point[] {
   });
 }
 
+/** An arena as a config describes it. @example makeArena({ kind: 'hexagon', side: 0.6 }) */
 export type ArenaSpec =
   | { kind: 'square'; side: number }
   | { kind: 'rectangle'; width: number; height: number }

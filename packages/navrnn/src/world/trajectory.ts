@@ -9,10 +9,13 @@
 import { Rng } from '@gridcells/tensor';
 import type { Arena, Point } from './arena.js';
 
+/** How a step reaches the network: speed and direction angle, speed with cos and sin of the heading, or velocity. */
 export type Encoding = 'speed-direction' | 'speed-cos-sin' | 'velocity';
 
+/** Inputs per step of each encoding. */
 export const INPUT_SIZE: Record<Encoding, number> = { 'speed-direction': 2, 'speed-cos-sin': 3, velocity: 2 };
 
+/** Cueva & Wei's random walk: heading noise, speed distribution and zero-speed periods. */
 export interface CuevaTrajectoryOptions {
   kind: 'cueva';
   /** Standard deviation of the heading's Gaussian turn each step, radians (default 0.3). */
@@ -23,6 +26,7 @@ export interface CuevaTrajectoryOptions {
   zeroSpeedFraction: number;
 }
 
+/** Sorscher et al.'s rat-like trajectories: time step, speed, turning, slowing near walls. */
 export interface SorscherTrajectoryOptions {
   kind: 'sorscher';
   /** Time step, s (0.02). */
@@ -37,16 +41,20 @@ export interface SorscherTrajectoryOptions {
   borderSlowdown: number;
 }
 
+/** Either trajectory generator's options. */
 export type TrajectoryOptions = CuevaTrajectoryOptions | SorscherTrajectoryOptions;
 
+/** The Cueva trajectory defaults used by the paper's presets. */
 export const CUEVA_DEFAULTS: CuevaTrajectoryOptions = {
   kind: 'cueva', turnStd: 0.3, speed: { distribution: 'halfnormal', scale: 0.03 }, zeroSpeedFraction: 0.5,
 };
 
+/** The Sorscher trajectory defaults (as their published generator). */
 export const SORSCHER_DEFAULTS: SorscherTrajectoryOptions = {
   kind: 'sorscher', dt: 0.02, speedScale: 0.13 * 2 * Math.PI, turnRateStd: 11.52, borderRegion: 0.03, borderSlowdown: 0.25,
 };
 
+/** A batch of trajectories, time-major (layout in the module's doc). */
 export interface Trajectories {
   batch: number;
   steps: number;

@@ -22,6 +22,7 @@ import { Tensor, allocate, getBackend, type Backend, type Data } from '@gridcell
 import { namedBuffers } from '../../backends/workspace.js';
 import { noiseArray, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 
+/** The CuevaRNN loss, its parts, and the gradient from the fused BPTT. */
 export interface FusedResult {
   loss: number;
   mse: number;
@@ -38,6 +39,7 @@ const A1 = 4.89352455891786e-3, A3 = 6.37261928875436e-4, A5 = 1.48572235717979e
 const A9 = -8.60467152213735e-11, A11 = 2.00018790482477e-13, A13 = -2.76076847742355e-16;
 const B0 = 4.89352518554385e-3, B2 = 2.2684346324390e-3, B4 = 1.18534705686654e-4, B6 = 1.19825839466702e-6;
 
+/** tanh by the rational approximation above (float32 paths). */
 export function fastTanh(v: number): number {
   const x = v > TANH_CLAMP ? TANH_CLAMP : v < -TANH_CLAMP ? -TANH_CLAMP : v;
   const x2 = x * x;
@@ -252,6 +254,12 @@ export function assembleLoss(cfg: CuevaModelConfig, p: CuevaParams, T: number, B
   return { loss: mse + weightCost + rateCost, mse, weightCost, rateCost, grads: tensors(cfg, grads) };
 }
 
+/**
+ * The CuevaRNN loss and gradient by the fused BPTT on `backend`'s matrix products (float64 when
+ * the weights are).
+ *
+ * @example const { loss, grads } = cuevaLossAndGrad(model, params, batch, wasmKernels()!);
+ */
 export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend = getBackend()): FusedResult {
   const { steps: T, batch: B } = data;
   const c = context(cfg, p, data, backend, {});

@@ -20,6 +20,7 @@ export interface CounterNoise {
   std: number;
 }
 
+/** Whether a batch's noise is given as a seed (CounterNoise) rather than an array. */
 export function isCounterNoise(x: unknown): x is CounterNoise {
   return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && typeof (x as CounterNoise).seed === 'number';
 }

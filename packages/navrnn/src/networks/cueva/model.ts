@@ -20,6 +20,7 @@ import * as ag from '@gridcells/autograd';
 import { noGrad, type Var, type Value } from '@gridcells/autograd';
 import { expandNoise, isCounterNoise, type CounterNoise } from './counter-noise.js';
 
+/** The CuevaRNN's size, Euler step, noise, costs and initialisation. */
 export interface CuevaModelConfig {
   hidden: number;
   nInputs: number;
@@ -42,9 +43,12 @@ export type CuevaParams = {
   wOut: Tensor;
 };
 
+/** The weights' names in their fixed order (gradients, optimizer state, checkpoints). */
 export const PARAM_NAMES = ['wRec', 'wIn', 'b', 'wOut'] as const;
+/** One of PARAM_NAMES. */
 export type ParamName = (typeof PARAM_NAMES)[number];
 
+/** The weights' shapes by name. */
 export function paramShapes(cfg: CuevaModelConfig): Record<ParamName, number[]> {
   return { wRec: [cfg.hidden, cfg.hidden], wIn: [cfg.nInputs, cfg.hidden], b: [cfg.hidden], wOut: [cfg.hidden, 2] };
 }
@@ -59,6 +63,7 @@ export function initParams(cfg: CuevaModelConfig, rng: Rng, dtype: DType = 'floa
   return { wRec, wIn, b: zeros([N], dtype), wOut: zeros([N, 2], dtype) };
 }
 
+/** The weights in PARAM_NAMES order. */
 export function paramList(p: CuevaParams): Tensor[] {
   return PARAM_NAMES.map((k) => p[k]);
 }
@@ -81,6 +86,7 @@ export function noiseArray(data: Batch, hidden: number): Float32Array | null {
   return isCounterNoise(data.noise) ? expandNoise(data.noise, data.steps, data.batch, hidden) : data.noise;
 }
 
+/** The loss and its parts, as autograd values. */
 export interface LossParts {
   total: Var;
   mse: Var;
@@ -126,6 +132,7 @@ function cast(t: Tensor, dtype: DType): Tensor {
   return t.dtype === dtype ? t : t.astype(dtype);
 }
 
+/** A forward run of the network: its estimates and rates. */
 export interface Rollout {
   /** Estimates [T][B][2]. */
   estimates: Float32Array;

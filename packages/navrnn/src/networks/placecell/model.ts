@@ -21,6 +21,7 @@ import { Rng, Tensor, uniform, type DType, type Data } from '@gridcells/tensor';
 import type { Arena } from '../../world/arena.js';
 import { positionsAfterSteps, type Trajectories } from '../../world/trajectory.js';
 
+/** The PlaceCellRNN's sizes and loss settings. */
 export interface PlaceCellConfig {
   /** Hidden (grid-candidate) units Ng. */
   hidden: number;
@@ -38,6 +39,7 @@ export interface PlaceCellConfig {
   weightDecay: number;
 }
 
+/** The PlaceCellRNN's weights. */
 export type PlaceCellParams = {
   /** [Np, Ng] start position's place code -> initial state. */
   wEnc: Tensor;
