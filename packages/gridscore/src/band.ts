@@ -8,9 +8,13 @@
  * a single place field or a wall field much lower.
  *
  * The search is a coarse grid (directions every 4 degrees, wavelengths 7% apart) refined twice
- * around its best point (to 0.1 degree and 0.2%).
+ * around its best point (to 0.1 degree and 0.2%). Maps above FFT_ABOVE_BINS bins start instead
+ * from the strongest wave of their power spectrum (a 4-degree grid is too coarse for short waves
+ * across a large map, and too slow: its cost grows with the bins), refined three times.
  */
 import { isFlat, type RateMap } from './map.js';
+import { FFT_ABOVE_BINS } from './autocorrelogram.js';
+import { fft2, nextPow2 } from './fft.js';
 
 /** The range of wavelengths (bins) the band score searches. */
 export interface BandOptions {
@@ -91,6 +95,34 @@ function explained(s: Samples, wavelength: number, degrees: number): number {
 }
 
 /**
+ * The plane wave with the most power in the centred map's spectrum (unvisited bins as 0, padded to
+ * twice the map), among wavelengths in [minW, maxW] bins.
+ */
+function strongestWave(s: Samples, minW: number, maxW: number): { wavelength: number; direction: number } {
+  const P = nextPow2(2 * s.height);
+  const Q = nextPow2(2 * s.width);
+  const re = new Float64Array(P * Q);
+  const im = new Float64Array(P * Q);
+  for (let q = 0; q < s.r.length; q++) re[s.row[q] * Q + s.col[q]] = s.r[q];
+  fft2(re, im, P, Q);
+  let best = { power: -1, wavelength: NaN, direction: NaN };
+  // half the spectrum: a real map's power is symmetric
+  for (let a = 0; a <= P / 2; a++) {
+    for (let bi = 0; bi < Q; bi++) {
+      const b = bi <= Q / 2 ? bi : bi - Q;
+      if (a === 0 && b <= 0) continue;
+      const f = Math.hypot(a / P, b / Q);
+      const wavelength = 1 / f;
+      if (wavelength < minW || wavelength > maxW) continue;
+      const k = a * Q + bi;
+      const power = re[k] * re[k] + im[k] * im[k];
+      if (power > best.power) best = { power, wavelength, direction: (Math.atan2(a / P, b / Q) * 180) / Math.PI };
+    }
+  }
+  return best;
+}
+
+/**
  * The share of the map's variance explained by the best single plane wave (NaN for a flat map).
  *
  * @example bandScore(map).score > 0.5 // band-like
@@ -106,9 +138,18 @@ export function bandScore(map: RateMap, opts: BandOptions = {}): BandResult {
     const e = explained(s, w, d);
     if (e > best.score) best = { score: e, wavelength: w, direction: ((d % 180) + 180) % 180 };
   };
-  for (let w = minW; w <= maxW * 1.0001; w *= 1.07) for (let d = 0; d < 180; d += 4) consider(w, d);
-  // two local refinements around the best point: +-7% / +-4 degrees, then +-1% / +-0.5 degree
-  for (const [span, stepW, arc, stepD] of [[0.07, 0.01, 4, 0.5], [0.01, 0.002, 0.5, 0.1]]) {
+  let refinements: number[][];
+  if (map.height * map.width > FFT_ABOVE_BINS) {
+    const peak = strongestWave(s, minW, maxW);
+    consider(peak.wavelength, peak.direction);
+    // the spectrum's resolution is a frequency step of 1/(2 side): coarse for long waves
+    refinements = [[0.2, 0.02, 6, 1], [0.03, 0.005, 1, 0.2], [0.005, 0.001, 0.2, 0.05]];
+  } else {
+    for (let w = minW; w <= maxW * 1.0001; w *= 1.07) for (let d = 0; d < 180; d += 4) consider(w, d);
+    // two local refinements around the best point: +-7% / +-4 degrees, then +-1% / +-0.5 degree
+    refinements = [[0.07, 0.01, 4, 0.5], [0.01, 0.002, 0.5, 0.1]];
+  }
+  for (const [span, stepW, arc, stepD] of refinements) {
     const centre = { ...best };
     for (let dw = -span; dw <= span + 1e-9; dw += stepW) {
       for (let dd = -arc; dd <= arc + 1e-9; dd += stepD) consider(centre.wavelength * (1 + dw), centre.direction + dd);

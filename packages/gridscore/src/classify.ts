@@ -59,14 +59,21 @@ export interface ScoreOptions {
   border?: BorderOptions;
 }
 
-/** All scores of one map. A map without spatial variation gets NaN everywhere and `warning`. */
+/**
+ * All scores of one map. Infinite bins are scored as unvisited (NaN) and reported in `warning`; a
+ * map without spatial variation gets NaN everywhere and `warning`.
+ */
 export function scoreMap(map: RateMap, opts: ScoreOptions = {}): UnitScores & { warning?: string } {
-  const m = opts.smooth ? smoothMap(map, opts.smooth) : map;
+  const infinite = map.data.filter((v) => v === Infinity || v === -Infinity).length;
+  const finite = infinite ? { ...map, data: map.data.map((v) => (Number.isFinite(v) ? v : NaN)) } : map;
+  const note = infinite ? `${infinite} infinite bin${infinite > 1 ? 's' : ''} scored as unvisited` : undefined;
+  const m = opts.smooth ? smoothMap(finite, opts.smooth) : finite;
   if (isFlat(m)) {
+    const flat = m.data.some(Number.isFinite) ? 'constant map: scores are undefined' : 'no visited bin: scores are undefined';
     return {
       score60: NaN, score90: NaN, score60Minmax: NaN, spacing: NaN, orientation: NaN, peaks: 0, periodic: false,
       border: NaN, band: NaN,
-      warning: m.data.some(Number.isFinite) ? 'constant map: scores are undefined' : 'no visited bin: scores are undefined',
+      warning: note ? `${note}; ${flat}` : flat,
     };
   }
   const g = gridScores(m);
@@ -81,6 +88,7 @@ export function scoreMap(map: RateMap, opts: ScoreOptions = {}): UnitScores & { 
     periodic: geo.regular,
     border: borderScore(m, opts.border).score,
     band: bandScore(m).score,
+    ...(note ? { warning: note } : {}),
   };
 }
 

@@ -7,14 +7,17 @@
  *   gridscore maps.npy --mode minmax --smooth 1 --png mosaic.png
  */
 import { parseArgs } from 'node:util';
-import { renameSync, writeFileSync } from 'node:fs';
-import { readNpy } from './npy.js';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { NpyError, readNpy } from './npy.js';
 import { mapsFromArray } from './map.js';
 import { scoreMap, classify, DEFAULT_THRESHOLDS, type UnitScores } from './classify.js';
 import { mosaicPng } from './figures.js';
 import { autocorrelogram } from './autocorrelogram.js';
 import { smoothMap } from './ratemaps.js';
 import type { GridMode } from './grid.js';
+
+/** The longest map side scored (a 1000 x 1000 map takes a few seconds). */
+const MAX_SIDE = 1024;
 
 const HELP = `Usage: gridscore MAPS.npy [options]
 
@@ -36,12 +39,19 @@ Options:
   --sac-png FILE      also write a PNG mosaic of their spatial autocorrelograms
   --grid-threshold X, --border-threshold X, --band-threshold X
                       classification thresholds (defaults ${DEFAULT_THRESHOLDS.grid60}, ${DEFAULT_THRESHOLDS.border}, ${DEFAULT_THRESHOLDS.band})
+  --debug             show the stack of an error (also GRIDCELLS_DEBUG=1)
   -h, --help          this help
+
+Limits: maps of at most ${MAX_SIDE} x ${MAX_SIDE} bins (square: the grid score needs square maps), and
+--smooth at most the maps' side. Infinite bins are scored as unvisited, with a warning.
 `;
 
+
+/** A problem with what the user gave: one line, exit 2. */
+class InputError extends Error {}
+
 function fail(message: string): never {
-  process.stderr.write(`gridscore: ${message}\n`);
-  process.exit(2);
+  throw new InputError(message);
 }
 
 function numberOption(v: string | undefined, name: string, fallback: number): number {
@@ -63,15 +73,38 @@ function tileScore(r: UnitScores & { class: string }): string {
   return `s60 ${fmt(+r.score60.toFixed(2))}`;
 }
 
-/** Writes a file atomically (temp file + rename): a reader never sees half a file. */
+/** Writes a file atomically (temp file + rename): a reader never sees half a file, a failure leaves none. */
 function writePng(path: string, bytes: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    fail(`cannot write ${path}: ${(e as Error).message}`);
+  }
   process.stderr.write(`gridscore: wrote ${path}\n`);
 }
 
-export function main(argv: string[]): void {
+/**
+ * Runs the CLI; every failure is one line on stderr: exit 2 for bad input (flags, files, maps), 1
+ * for a fault of our own. `--debug` (or GRIDCELLS_DEBUG=1) adds the stack.
+ */
+export function main(argv: string[]): number {
+  const debug = argv.includes('--debug') || process.env.GRIDCELLS_DEBUG === '1';
+  try {
+    score(argv.filter((a) => a !== '--debug'));
+    return 0;
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const input = err instanceof InputError || err instanceof NpyError;
+    process.stderr.write(`gridscore: ${input ? err.message : `internal error: ${err.message} (a fault of gridscore, not of your input; --debug shows where)`}\n`);
+    if (debug) process.stderr.write(`${err.stack ?? ''}\n`);
+    return input ? 2 : 1;
+  }
+}
+
+function score(argv: string[]): void {
   let parsed;
   try {
     parsed = parseArgs({
@@ -110,16 +143,16 @@ export function main(argv: string[]): void {
     band: numberOption(values['band-threshold'], 'band-threshold', DEFAULT_THRESHOLDS.band),
   };
   const file = positionals[0];
-  let maps;
-  try {
-    const arr = readNpy(file);
-    if (arr.shape.length !== 2 && arr.shape.length !== 3) {
-      fail(`${file}: expected shape (units, H, W) or (H, W), got (${arr.shape.join(', ')}) with ${arr.shape.length} dimensions`);
-    }
-    maps = mapsFromArray(arr.data, arr.shape, file);
-  } catch (e) {
-    fail((e as Error).message);
+  const arr = readNpy(file);
+  if (arr.shape.length !== 2 && arr.shape.length !== 3) {
+    fail(`${file}: expected shape (units, H, W) or (H, W), got (${arr.shape.join(', ')}) with ${arr.shape.length} dimensions`);
   }
+  const [h, w] = arr.shape.slice(-2);
+  if (h !== w) fail(`${file}: the maps are ${h} x ${w} bins; the grid score needs square maps (crop them, or pad them to square with NaN)`);
+  if (h > MAX_SIDE) fail(`${file}: the maps are ${h} x ${w} bins; at most ${MAX_SIDE} x ${MAX_SIDE} are scored (bin them coarser)`);
+  if (h < 2) fail(`${file}: the maps are ${h} x ${w} bins; at least 2 x 2 are needed`);
+  if (smooth > h) fail(`--smooth ${smooth} is wider than the maps (${h} x ${w} bins): at most ${h}`);
+  const maps = mapsFromArray(arr.data, arr.shape, file);
   const rows = maps.map((m, index) => {
     const s = scoreMap(m, { smooth });
     if (s.warning) process.stderr.write(`gridscore: warning: ${file} map ${index}: ${s.warning}\n`);
@@ -146,4 +179,4 @@ export function main(argv: string[]): void {
   }
 }
 
-main(process.argv.slice(2));
+process.exitCode = main(process.argv.slice(2));

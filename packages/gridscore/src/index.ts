@@ -1,6 +1,6 @@
 export { type RateMap, rateMap, mapsFromArray, isFlat } from './map.js';
 export { parseNpy, readNpy, encodeNpy, NpyError, type NpyArray } from './npy.js';
-export { autocorrelogram, type Autocorrelogram } from './autocorrelogram.js';
+export { autocorrelogram, FFT_ABOVE_BINS, type Autocorrelogram } from './autocorrelogram.js';
 export { rotate, splineCoefficients } from './rotate.js';
 export { gridScores, gridScore, RING_OUTER, RING_INNER, type GridScores, type GridMode } from './grid.js';
 export { type Point, type Polygon, boxPolygon, insidePolygon, distanceToSegment, walls } from './geometry.js';

@@ -13,6 +13,8 @@ export interface NpyArray {
   data: Float32Array | Float64Array;
   shape: number[];
   dtype: 'float32' | 'float64';
+  /** The file's own dtype as its header gives it (e.g. '<f4', '<i4'), before any conversion. */
+  descr: string;
 }
 
 /** A .npy file that cannot be read or is not a float32/float64 C-order array; the message names the file. */
@@ -100,7 +102,7 @@ export function parseNpy(bytes: Uint8Array, where = '<buffer>'): NpyArray {
       }
     }
   }
-  return { data, shape, dtype };
+  return { data, shape, dtype, descr };
 }
 
 /** Reads a .npy file written by numpy.save (float32 or float64, C order). @example readNpy('maps.npy').shape */

@@ -86,37 +86,44 @@ function boundsOf(arena: Point[] | undefined, x: ArrayLike<number>, y: ArrayLike
   return [[ax, bx], [ay, by]];
 }
 
-/** Gaussian smoothing (sigma in bins, truncated at 3 sigma) that ignores and keeps NaN bins. */
+/**
+ * Gaussian smoothing (sigma in bins, truncated at 3 sigma, and at the map's size) that ignores and
+ * keeps NaN bins: each visited bin becomes the kernel-weighted mean of the visited bins around it.
+ * The kernel is separable, so the weighted sums are taken one axis at a time: O(H W R).
+ */
 export function smoothMap(map: RateMap, sigma: number): RateMap {
-  if (!(sigma >= 0)) throw new Error(`smoothMap: sigma must be >= 0 bins, got ${sigma}`);
+  if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`smoothMap: sigma must be a finite number >= 0 bins, got ${sigma}`);
   if (sigma === 0) return map;
   const { height: h, width: w, data } = map;
-  const R = Math.ceil(3 * sigma);
+  const R = Math.min(Math.ceil(3 * sigma), Math.max(h, w));
   const k = Array.from({ length: 2 * R + 1 }, (_, i) => Math.exp(-((i - R) ** 2) / (2 * sigma * sigma)));
-  const out = new Float64Array(h * w);
-  for (let i = 0; i < h; i++) {
-    for (let j = 0; j < w; j++) {
-      if (!Number.isFinite(data[i * w + j])) {
-        out[i * w + j] = NaN;
-        continue;
-      }
-      let s = 0;
-      let n = 0;
-      for (let di = -R; di <= R; di++) {
-        const ii = i + di;
-        if (ii < 0 || ii >= h) continue;
-        for (let dj = -R; dj <= R; dj++) {
-          const jj = j + dj;
-          if (jj < 0 || jj >= w) continue;
-          const v = data[ii * w + jj];
-          if (!Number.isFinite(v)) continue;
-          const wt = k[di + R] * k[dj + R];
-          s += wt * v;
-          n += wt;
-        }
-      }
-      out[i * w + j] = s / n;
+  // weighted sums of the values and of the visited mask: rows first, then columns
+  const values = new Float64Array(h * w);
+  const mask = new Float64Array(h * w);
+  for (let q = 0; q < h * w; q++) {
+    if (Number.isFinite(data[q])) {
+      values[q] = data[q];
+      mask[q] = 1;
     }
   }
+  // one axis: `n` lines of `len` bins, bin t of line l at l * lineStep + t * step
+  const pass = (src: Float64Array, n: number, len: number, lineStep: number, step: number): Float64Array => {
+    const out = new Float64Array(h * w);
+    for (let l = 0; l < n; l++) {
+      for (let t = 0; t < len; t++) {
+        let s = 0;
+        const lo = Math.max(-R, -t);
+        const hi = Math.min(R, len - 1 - t);
+        for (let d = lo; d <= hi; d++) s += k[d + R] * src[l * lineStep + (t + d) * step];
+        out[l * lineStep + t * step] = s;
+      }
+    }
+    return out;
+  };
+  const blur = (src: Float64Array) => pass(pass(src, h, w, w, 1), w, h, 1, w);
+  const num = blur(values);
+  const den = blur(mask);
+  const out = new Float64Array(h * w);
+  for (let q = 0; q < h * w; q++) out[q] = Number.isFinite(data[q]) ? num[q] / den[q] : NaN;
   return { data: out, height: h, width: w };
 }

@@ -18,10 +18,13 @@ import { networkFor, resolveRunBackend } from './networks/build.js';
 import { evaluate } from './networks/network.js';
 import { CheckpointError } from './run/checkpoint.js';
 import { RunFolderError } from './run/folder.js';
-import { loadRun, readJsonFile, readRunConfigInput } from './run/load.js';
+import { loadRun, readConfigFile, readRunConfigInput } from './run/load.js';
+import { FolderError } from './run/files.js';
 import { progressReporter } from './run/progress.js';
 import { TrainingError, train } from './run/train.js';
 import { analyzeRun } from './analysis/analyze-run.js';
+import { AnalysisError, MAX_SAMPLES } from './analysis/analyze.js';
+import { NpyError } from '@gridcells/gridscore';
 
 class UsageError extends Error {}
 
@@ -38,7 +41,7 @@ function intOption(v: string, name: string): number {
 export const DEFAULT_RUN_PRESET = 'placecell';
 
 /** The config of `train` and `run`: a preset or a file, with command-line overrides. */
-function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; optimizer?: string; out: string; resume?: boolean }, fallback = 'quick'): RunConfig {
+function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; optimizer?: string; out: string; resume?: boolean; force?: boolean }, fallback = 'quick'): RunConfig {
   const overrides: Record<string, unknown> = {};
   const train: Record<string, unknown> = {};
   if (o.steps !== undefined) train.steps = intOption(o.steps, '--steps');
@@ -46,6 +49,7 @@ function resolveConfig(o: { preset?: string; config?: string; steps?: string; se
   if (Object.keys(train).length) overrides.train = train;
   if (o.seed !== undefined) overrides.seed = intOption(o.seed, '--seed');
   if (o.backend !== undefined) overrides.backend = o.backend;
+  if (o.resume && o.force) throw new UsageError('give --resume or --force, not both');
   if (o.resume && !o.preset && !o.config) {
     // resume with the run's own config, overrides on top
     return parseConfig(mergeConfig(readRunConfigInput(o.out), overrides));
@@ -53,9 +57,7 @@ function resolveConfig(o: { preset?: string; config?: string; steps?: string; se
   if (o.preset && o.config) throw new UsageError('give --preset or --config, not both');
   if (o.config) {
     // a run folder's config.json works as a config: its `resolved` block is output, not input
-    const file = readJsonFile(o.config, 'config file') as Record<string, unknown>;
-    delete file.resolved;
-    return parseConfig(mergeConfig(file, overrides));
+    return parseConfig(mergeConfig(readConfigFile(o.config), overrides));
   }
   return presetConfig(o.preset ?? fallback, overrides);
 }
@@ -64,7 +66,8 @@ export function program(): Command {
   const cmd = new Command('gridcells')
     .description('Train recurrent networks to path-integrate in 2D arenas (Cueva & Wei 2018) and evaluate them.')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', '\nAny command takes --debug (or GRIDCELLS_DEBUG=1) to show the stack of an error.');
 
   cmd
     .command('train')
@@ -76,7 +79,8 @@ export function program(): Command {
     .option('--seed <n>', 'random seed (overrides the config)')
     .option('--backend <name>', 'kernels: auto, wasm, js, autograd, webgpu, gpujs-webasm, gpujs-cpu (overrides the config)')
     .option('--optimizer <name>', 'adam, sgd or hf (Hessian-free; its settings under train.hf in the config)')
-    .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option('--resume', 'continue the run in --out from its latest checkpoint (a run with none starts over)')
+    .option('--force', 'discard the run in --out and start a new one (a folder that holds no run is never touched)')
     .action(async (o) => {
       const cfg = resolveConfig(o);
       const backend = await resolveRunBackend(cfg);
@@ -84,7 +88,7 @@ export function program(): Command {
         `gridcells: training ${cfg.preset ?? 'custom config'} (N ${cfg.model.hidden}, batch ${cfg.train.batch} x ${cfg.train.timeSteps} steps, ` +
           `${cfg.encoding}, ${cfg.arena.kind}) for ${cfg.train.steps} steps on the ${backend} backend, seed ${cfg.seed} -> ${o.out}\n`,
       );
-      const r = await train(cfg, { out: o.out, resume: Boolean(o.resume), onProgress: progressReporter() });
+      const r = await train(cfg, { out: o.out, resume: Boolean(o.resume), force: Boolean(o.force), onProgress: progressReporter(), notify });
       process.stdout.write(
         `step ${r.step}: held-out position error ${r.evalErrorCm.toFixed(2)} cm (always answering the centre: ${r.centreErrorCm.toFixed(2)} cm); ` +
           `${r.seconds.toFixed(1)} s on the ${r.backend} backend\nrun folder: ${o.out}\n`,
@@ -96,7 +100,7 @@ export function program(): Command {
     .description('position error of a checkpoint on fresh trajectories')
     .argument('<run>', 'a run folder')
     .option('--checkpoint <dir>', 'a checkpoint folder (default: the run\'s latest)')
-    .option('--trials <n>', 'number of fresh trajectories', '128')
+    .option('--trials <n>', `number of fresh trajectories (trials x time steps at most ${MAX_SAMPLES.toLocaleString('en')})`, '128')
     .option('--time-steps <n>', 'steps per trajectory (default: the training length)')
     .option('--seed <n>', 'seed of the fresh trajectories', '12345')
     .action(async (run: string, o) => {
@@ -104,6 +108,9 @@ export function program(): Command {
       const T = o.timeSteps !== undefined ? intOption(o.timeSteps, '--time-steps') : cfg.train.timeSteps;
       const trials = intOption(o.trials, '--trials');
       if (trials < 1 || T < 1) throw new UsageError('--trials and --time-steps must be >= 1');
+      if (trials * T > MAX_SAMPLES) {
+        throw new UsageError(`--trials x --time-steps is ${trials * T}; at most ${MAX_SAMPLES} samples are evaluated at once (use fewer trials or shorter paths)`);
+      }
       const tr = generateTrajectories(makeArena(cfg.arena), cfg.trajectory, trials, T, cfg.encoding, new Rng(intOption(o.seed, '--seed')));
       const backend = cpuBackend(cfg.backend);
       setBackend(tensorKernels(backend));
@@ -121,9 +128,9 @@ export function program(): Command {
     )
     .argument('<run>', 'a run folder')
     .option('--checkpoint <dir>', 'a checkpoint folder (default: the run\'s latest)')
-    .option('--trials <n>', 'fresh trajectories for the rate maps (default 200; PlaceCellRNN: 100,000 steps\' worth)')
-    .option('--burn-in <n>', 'leading steps of each trajectory left out (default 10% of them)')
-    .option('--long-factor <n>', 'long-path test: paths this many times the training length', '100')
+    .option('--trials <n>', `fresh trajectories for the rate maps (default 200; PlaceCellRNN: 100,000 steps' worth; trials x steps at most ${MAX_SAMPLES.toLocaleString('en')})`)
+    .option('--burn-in <n>', 'leading steps of each trajectory left out, 0 to one less than the steps (default 10% of them)')
+    .option('--long-factor <n>', 'long-path test: paths this many times the training length (16 paths, at most the sample limit)', '100')
     .action(async (run: string, o) => {
       await analyzeCommand(run, o);
     });
@@ -144,7 +151,7 @@ export function program(): Command {
       const cfg = resolveConfig(o, DEFAULT_RUN_PRESET);
       const backend = await resolveRunBackend(cfg);
       process.stderr.write(`gridcells: training ${cfg.preset ?? 'custom config'} for ${cfg.train.steps} steps on the ${backend} backend -> ${o.out}\n`);
-      const r = await train(cfg, { out: o.out, onProgress: progressReporter() });
+      const r = await train(cfg, { out: o.out, onProgress: progressReporter(), notify });
       process.stdout.write(`trained: held-out position error ${r.evalErrorCm.toFixed(2)} cm (always answering the centre: ${r.centreErrorCm.toFixed(2)} cm), ${r.seconds.toFixed(1)} s\n`);
       await analyzeCommand(o.out, {});
     });
@@ -156,6 +163,7 @@ async function analyzeCommand(run: string, o: { checkpoint?: string; trials?: st
   const trials = o.trials !== undefined ? intOption(o.trials, '--trials') : undefined;
   if (trials !== undefined && trials < 1) throw new UsageError('--trials must be >= 1');
   const burnIn = o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined;
+  if (burnIn !== undefined && burnIn < 0) throw new UsageError(`--burn-in must be >= 0, got ${burnIn}`);
   const longFactor = intOption(o.longFactor ?? '100', '--long-factor');
   if (longFactor < 1) throw new UsageError('--long-factor must be >= 1');
   const a = await analyzeRun(run, { checkpoint: o.checkpoint, trials, burnIn, longFactor });
@@ -169,18 +177,40 @@ async function analyzeCommand(run: string, o: { checkpoint?: string; trials?: st
   );
 }
 
+/** Errors that come from what the user gave (a flag, a file, a folder): exit 2, one line. */
+const INPUT_ERRORS = [UsageError, ConfigError, BackendError, CheckpointError, RunFolderError, FolderError, AnalysisError, NpyError];
+
+/** Training stopped because the loss or gradient was not finite: exit 3, one line. */
+const TRAINING_STOPPED = 3;
+
+/**
+ * Runs the CLI and returns its exit code. Every failure is one line on stderr: exit 2 for bad input
+ * (flags, files, folders, the file system's refusals), 3 when training diverged, 1 for a fault of
+ * our own. `--debug` (or GRIDCELLS_DEBUG=1) adds the stack.
+ */
 export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug') || process.env.GRIDCELLS_DEBUG === '1';
+  const args = argv.filter((a) => a !== '--debug');
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await program().parseAsync(args, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError || e instanceof ConfigError || e instanceof BackendError || e instanceof CheckpointError || e instanceof RunFolderError || e instanceof TrainingError) {
-      process.stderr.write(`gridcells: ${e.message}\n`);
-      return e instanceof TrainingError ? 3 : 2;
-    }
-    throw e;
+    const err = e instanceof Error ? e : new Error(String(e));
+    const fsError = typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+    let code = 1;
+    if (err instanceof TrainingError) code = TRAINING_STOPPED;
+    else if (fsError || INPUT_ERRORS.some((k) => err instanceof k)) code = 2;
+    const message = code === 1 ? `internal error: ${err.message} (a fault of gridcells, not of your input; --debug shows where)` : err.message;
+    process.stderr.write(`gridcells: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    if (debug) process.stderr.write(`${err.stack ?? ''}\n`);
+    return code;
   }
+}
+
+/** Progress notes about the run folder, on stderr. */
+function notify(message: string): void {
+  process.stderr.write(`gridcells: ${message}\n`);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { Rng } from '@gridcells/tensor';
-import type { ArenaSpec } from './world/arena.js';
+import { makeArena, type ArenaSpec } from './world/arena.js';
 import { CUEVA_DEFAULTS, SORSCHER_DEFAULTS } from './world/trajectory.js';
 import { BACKENDS } from './backends/resolve.js';
 
@@ -173,13 +173,31 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 /** Validates a config; the error names each bad field, what is allowed and what was given. */
 export function parseConfig(input: unknown): RunConfig {
   const r = configSchema.safeParse(input);
-  if (r.success) return r.data;
+  if (r.success) {
+    checkArena(r.data);
+    return r.data;
+  }
   const msgs = r.error.issues.map((i) => {
     const field = i.path.length ? i.path.join('.') : '(config)';
     const got = valueAt(input, i.path);
     return `${field}: ${i.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
   });
   throw new ConfigError(`invalid config: ${msgs.join('; ')}`);
+}
+
+/** The arena must be a proper one, and hold the trials' start when they start at the origin. */
+function checkArena(cfg: RunConfig): void {
+  let arena;
+  try {
+    arena = makeArena(cfg.arena);
+  } catch (e) {
+    throw new ConfigError(`invalid config: ${(e as Error).message}`);
+  }
+  if (cfg.trajectory.kind === 'cueva' && !arena.contains([0, 0])) {
+    throw new ConfigError(
+      "invalid config: arena: cueva trajectories start at the origin (0, 0), which is outside this arena; centre the arena on the origin, or use trajectory.kind 'sorscher' (uniform starts)",
+    );
+  }
 }
 
 function merge(base: unknown, over: unknown): unknown {

@@ -4,24 +4,13 @@
  */
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseNpy } from '@gridcells/gridscore';
 import { probeWebGpuQuietly } from '@gridcells/navrnn';
+import { CLI, dir, oneLineError, run } from './cli-helpers.js';
 
-const CLI = fileURLToPath(new URL('../bin/gridcells.js', import.meta.url));
-const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-const dir = () => mkdtempSync(join(tmpdir(), 'gridcells-cli-'));
 const adapter = await probeWebGpuQuietly();
-
-function oneLineError(r: ReturnType<typeof run>, pattern: RegExp): void {
-  expect(r.status).not.toBe(0);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('gridcells: training'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('gridcells CLI', () => {
   it('prints help for the program and each command', () => {
@@ -88,7 +77,7 @@ describe('gridcells CLI', () => {
     oneLineError(run('eval', out), /state\.json: not valid JSON/);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(metrics);
     oneLineError(run('eval', join(dir(), 'nothing')), /the run config .*config\.json does not exist/);
-    oneLineError(run('train', '--out', out, '--config', cfg), /already holds a run; use --resume/);
+    oneLineError(run('train', '--out', out, '--config', cfg), /already holds a run: --resume continues it/);
   });
 });
 

@@ -145,7 +145,7 @@ describe('training', () => {
     await train(tiny(), { out, stopAfter: 4 });
     const before = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
     await expect(train(tiny(), { out })).rejects.toThrow(RunFolderError);
-    await expect(train(tiny(), { out: join(tmp(), 'empty'), resume: true })).rejects.toThrow(/no checkpoint to resume in/);
+    await expect(train(tiny(), { out: join(tmp(), 'empty'), resume: true })).rejects.toThrow(/holds no run to resume/);
     writeFileSync(join(out, 'checkpoints', 'step-00000004', 'W_rec.npy'), 'garbage');
     await expect(train(tiny(), { out, resume: true })).rejects.toThrow(CheckpointError);
     await expect(train(tiny(), { out, resume: true })).rejects.toThrow(/W_rec.npy: not a .npy file/);

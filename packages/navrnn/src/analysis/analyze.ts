@@ -22,6 +22,14 @@ import { networkFor } from '../networks/build.js';
 import type { Network, Weights } from '../networks/network.js';
 import { writeAtomic } from '../run/files.js';
 
+/** An analysis option that cannot work (a burn-in longer than the paths, too many samples). */
+export class AnalysisError extends Error {
+  override name = 'AnalysisError';
+}
+
+/** The most samples (trajectories x steps) one evaluation or rate-map pass draws: bounds memory and time. */
+export const MAX_SAMPLES = 10_000_000;
+
 /** How the rate maps are made. */
 export interface AnalyzeOptions {
   /** Fresh trajectories (default: 200 where trials start at the centre (long trials); else 100,000 samples' worth). */
@@ -86,7 +94,9 @@ export function analyzeParams(cfg: RunConfig, params: Weights, opts: AnalyzeOpti
   // a network that starts anywhere has its state set from the start position, so it needs no burn-in
   const burnIn = opts.burnIn ?? (centred ? Math.floor(0.1 * T) : 0);
   const bins = opts.bins ?? 20;
-  if (burnIn >= T) throw new Error(`analyze: burn-in ${burnIn} leaves no steps of ${T}`);
+  if (!(Number.isInteger(burnIn) && burnIn >= 0)) throw new AnalysisError(`--burn-in must be an integer >= 0, got ${burnIn}`);
+  if (burnIn >= T) throw new AnalysisError(`--burn-in ${burnIn} leaves no steps of the ${T} in each trajectory`);
+  if (trials * T > MAX_SAMPLES) throw new AnalysisError(`--trials ${trials} x ${T} steps is more than ${MAX_SAMPLES} samples`);
   const tr = generateTrajectories(arena, cfg.trajectory, trials, T, cfg.encoding, new Rng(opts.seed ?? 4242));
   const rates = network.run(params, tr).rates;
   const truth = positionsAfterSteps(tr);

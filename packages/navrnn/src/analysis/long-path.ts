@@ -7,7 +7,7 @@ import { makeArena } from '../world/arena.js';
 import { generateTrajectories, positionsAfterSteps } from '../world/trajectory.js';
 import type { RunConfig } from '../config.js';
 import type { Network, Weights } from '../networks/network.js';
-import { analysisNetwork } from './analyze.js';
+import { AnalysisError, MAX_SAMPLES, analysisNetwork } from './analyze.js';
 
 /** Position error over paths far longer than training, and against the number of wall encounters. */
 export interface LongPathError {
@@ -22,6 +22,7 @@ export interface LongPathError {
 /** The error of the network on `trials` seeded paths `factor` times the training length. */
 export function longPathError(cfg: RunConfig, params: Weights, factor = 100, trials = 16, seed = 777, network: Network = analysisNetwork(cfg)): LongPathError {
   const T = cfg.train.timeSteps * factor;
+  if (T * trials > MAX_SAMPLES) throw new AnalysisError(`--long-factor ${factor}: ${trials} paths of ${T} steps are more than ${MAX_SAMPLES} samples`);
   const tr = generateTrajectories(makeArena(cfg.arena), cfg.trajectory, trials, T, cfg.encoding, new Rng(seed));
   const { estimates } = network.run(params, tr, { keepRates: false });
   const truth = positionsAfterSteps(tr);

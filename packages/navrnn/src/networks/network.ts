@@ -95,5 +95,5 @@ export function positionError(estimates: ArrayLike<number>, tr: Trajectories): {
 
 /** A network's position error on trajectories (see positionError). */
 export function evaluate(network: Network, w: Weights, tr: Trajectories): { errorCm: number; centreCm: number } {
-  return positionError(network.run(w, tr).estimates, tr);
+  return positionError(network.run(w, tr, { keepRates: false }).estimates, tr);
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Tensor, type RngState } from '@gridcells/tensor';
 import type { HessianFreeState, OptimizerState } from '@gridcells/autograd';
 import { encodeNpy, parseNpy } from '@gridcells/gridscore';
-import { writeAtomic } from './files.js';
+import { writeAtomic, writing } from './files.js';
 
 /** File names as a numpy user would expect them (a parameter not listed is saved as NAME.npy). */
 export const PARAM_FILES: Record<string, string> = { wRec: 'W_rec.npy', wIn: 'W_in.npy', b: 'b.npy', wOut: 'W_out.npy', wEnc: 'W_enc.npy' };
@@ -45,18 +45,25 @@ export function checkpointName(step: number): string {
 /** Writes the weights and state of one step into RUN/checkpoints/step-N atomically, and points `latest` at it. */
 export function saveCheckpoint(runDir: string, params: object, state: CheckpointState): string {
   const root = join(runDir, 'checkpoints');
-  mkdirSync(root, { recursive: true });
   const name = checkpointName(state.step);
   const tmp = join(root, `.${name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  for (const [k, t] of Object.entries(params as NamedParams)) {
-    writeFileSync(join(tmp, fileOf(k)), encodeNpy(Float32Array.from(t.data), t.shape));
-  }
-  writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
   const final = join(root, name);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
+  writing(final, () => {
+    try {
+      mkdirSync(root, { recursive: true });
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(tmp);
+      for (const [k, t] of Object.entries(params as NamedParams)) {
+        writeFileSync(join(tmp, fileOf(k)), encodeNpy(Float32Array.from(t.data), t.shape));
+      }
+      writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
+      rmSync(final, { recursive: true, force: true });
+      renameSync(tmp, final);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  });
   writeAtomic(join(root, 'latest'), name + '\n');
   return final;
 }
@@ -80,8 +87,14 @@ export function latestCheckpoint(runDir: string): string | null {
   return join(runDir, 'checkpoints', name);
 }
 
-/** Loads and checks a checkpoint: every file present, parsable, and of the expected shape. */
-export function loadCheckpoint<K extends string>(dir: string, shapes: Record<K, number[]>): { params: Record<K, Tensor>; state: CheckpointState } {
+/**
+ * Loads and checks a checkpoint: every weight file present, parsable, float, finite and of the
+ * expected shape, and its state complete and consistent (checkState). `optimizer`: the config's,
+ * whose state the checkpoint must hold (unchecked when not given).
+ */
+export function loadCheckpoint<K extends string>(
+  dir: string, shapes: Record<K, number[]>, optimizer?: 'adam' | 'sgd' | 'hf',
+): { params: Record<K, Tensor>; state: CheckpointState } {
   if (!existsSync(dir)) throw new CheckpointError(`checkpoint ${dir}: missing`);
   const params: NamedParams = {};
   for (const k of Object.keys(shapes) as K[]) {
@@ -93,6 +106,7 @@ export function loadCheckpoint<K extends string>(dir: string, shapes: Record<K, 
     } catch (e) {
       throw new CheckpointError(`checkpoint ${(e as Error).message}`);
     }
+    if (!/^[<>=|]f[48]$/.test(arr.descr)) throw new CheckpointError(`checkpoint ${file}: weights are stored as ${arr.descr}; expected float32`);
     const want = shapes[k];
     if (arr.shape.join(',') !== want.join(',')) {
       throw new CheckpointError(`checkpoint ${file}: shape (${arr.shape.join(', ')}) does not match the config's (${want.join(', ')})`);
@@ -100,15 +114,62 @@ export function loadCheckpoint<K extends string>(dir: string, shapes: Record<K, 
     if (!Array.from(arr.data).every(Number.isFinite)) throw new CheckpointError(`checkpoint ${file}: holds NaN or Inf`);
     params[k] = Tensor.fromData(Float32Array.from(arr.data), want);
   }
-  let state: CheckpointState;
   const stateFile = join(dir, 'state.json');
+  let raw: unknown;
   try {
-    state = JSON.parse(readFileSync(stateFile, 'utf8'));
-  } catch (e) {
+    raw = JSON.parse(readFileSync(stateFile, 'utf8'));
+  } catch {
     throw new CheckpointError(`checkpoint ${stateFile}: ${existsSync(stateFile) ? 'not valid JSON' : 'missing'}`);
   }
-  if (!Number.isInteger(state.step) || !state.optimizer || !state.rng || typeof state.configHash !== 'string') {
-    throw new CheckpointError(`checkpoint ${stateFile}: incomplete (needs step, optimizer, rng, configHash)`);
-  }
+  const sizes = Object.values<number[]>(shapes).map((s) => s.reduce((a, b) => a * b, 1));
+  const step = /step-(\d+)$/.exec(dir)?.[1];
+  const state = checkState(raw, stateFile, { step: step === undefined ? undefined : Number(step), sizes, optimizer });
   return { params: params as Record<K, Tensor>, state };
+}
+
+const OPTIMIZER_KIND = { adam: 'adam', sgd: 'sgd', hf: 'hessian-free' } as const;
+const SLOTS: Record<string, string[]> = { adam: ['m', 'v'], sgd: ['velocity'] };
+
+/**
+ * A checkpoint's state.json checked field by field: the step (that of its folder), the config
+ * hash, the data generator's state, and the optimizer's state (its kind the config's, its slots
+ * one array per weight of the weight's size). Every failure names the file and the field.
+ */
+export function checkState(raw: unknown, file: string, expect: { step?: number; sizes: number[]; optimizer?: 'adam' | 'sgd' | 'hf' }): CheckpointState {
+  const fail = (what: string): never => {
+    throw new CheckpointError(`checkpoint ${file}: ${what}`);
+  };
+  const isInt = (v: unknown): v is number => Number.isInteger(v);
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObj(raw)) fail(`not an object (got ${JSON.stringify(raw)})`);
+  const s = raw as Record<string, unknown>;
+  if (expect.step !== undefined && s.step !== expect.step) fail(`step ${JSON.stringify(s.step)} does not match the checkpoint's folder (step ${expect.step})`);
+  if (!isInt(s.step) || s.step < 1) fail(`step ${JSON.stringify(s.step)} is not a positive integer`);
+  if (typeof s.configHash !== 'string') fail('configHash is missing');
+  const rng = s.rng as Record<string, unknown>;
+  if (!isObj(rng) || !Array.isArray(rng.gen) || rng.gen.length !== 4 || !rng.gen.every((g) => isInt(g) && Math.abs(g as number) < 2 ** 32)
+    || !(rng.spare === null || typeof rng.spare === 'number')) {
+    fail('rng is not a generator state (gen: four 32-bit integers, spare: a number or null)');
+  }
+  const opt = s.optimizer as Record<string, unknown>;
+  if (!isObj(opt) || typeof opt.kind !== 'string' || !isInt(opt.step) || opt.step < 0) fail('optimizer is not an optimizer state (kind, step)');
+  if (expect.optimizer) {
+    const kind = OPTIMIZER_KIND[expect.optimizer];
+    if (opt.kind !== kind) fail(`optimizer state is for ${opt.kind}, the config trains with ${expect.optimizer}`);
+  }
+  if (opt.kind === 'hessian-free') {
+    const total = expect.sizes.reduce((a, b) => a + b, 0);
+    if (!(typeof opt.damping === 'number' && opt.damping > 0 && Number.isFinite(opt.damping))) fail('optimizer damping is not a positive number');
+    if (!Array.isArray(opt.previous) || (opt.previous.length !== 0 && opt.previous.length !== total)) fail(`optimizer previous holds ${Array.isArray(opt.previous) ? opt.previous.length : 'no'} values, not 0 or ${total}`);
+  } else {
+    const slots = opt.slots as Record<string, unknown>;
+    for (const name of SLOTS[opt.kind as string] ?? []) {
+      const slot = isObj(slots) ? slots[name] : undefined;
+      // before the first update a slot is empty; after it, one array per weight of its size
+      const ok = Array.isArray(slot) && (slot.length === 0 || (slot.length === expect.sizes.length
+        && slot.every((a, i) => Array.isArray(a) && a.length === expect.sizes[i] && a.every(Number.isFinite))));
+      if (!ok) fail(`optimizer slot ${name} does not hold one finite array per weight of sizes ${expect.sizes.join(', ')}`);
+    }
+  }
+  return s as unknown as CheckpointState;
 }

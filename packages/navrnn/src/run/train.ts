@@ -12,7 +12,9 @@ import { generateTrajectories, type Trajectories } from '../world/trajectory.js'
 import { checkTrainable, networkFor, resolveRunBackend } from '../networks/build.js';
 import { evaluate, weightList, type Network, type Weights } from '../networks/network.js';
 import { latestCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { appendMetrics, configHash, openRun, type MetricsLine } from './folder.js';
+import { appendMetrics, checkRunFolder, configHash, openRun, type MetricsLine, type OpenMode } from './folder.js';
+import { makeFolder } from './files.js';
+import { acquireRunLock } from './lock.js';
 import { makeStepper } from './optimizer.js';
 
 /** Where training is, for a progress line. */
@@ -31,8 +33,12 @@ export interface Progress {
 export interface TrainOptions {
   /** The run folder. */
   out: string;
-  /** Continue the run in `out` from its latest checkpoint. */
+  /** Continue the run in `out` from its latest checkpoint (or start it over when it has none). */
   resume?: boolean;
+  /** Discard the run in `out` and start a new one (never touches a folder that holds no run). */
+  force?: boolean;
+  /** Told what the run folder needed (a torn metrics line dropped, a run started over). */
+  notify?: (message: string) => void;
   onProgress?: (p: Progress) => void;
   /** Stop (as if killed) after this step; for tests of resumption. */
   stopAfter?: number;
@@ -79,19 +85,25 @@ export function heldOut(cfg: RunConfig): Trajectories {
 export async function train(cfg: RunConfig, opts: TrainOptions): Promise<TrainResult> {
   const backend = await resolveRunBackend(cfg);
   checkTrainable(cfg, backend);
+  const mode: OpenMode = opts.resume ? 'resume' : opts.force ? 'force' : 'new';
+  checkRunFolder(opts.out, mode);
+  makeFolder(opts.out);
+  const release = acquireRunLock(opts.out);
   const previous = getBackend();
   setBackend(tensorKernels(backend));
-  const network = networkFor(cfg, backend);
+  let network: Network | null = null;
   try {
-    return await trainNetwork(network, backend, cfg, opts);
+    network = networkFor(cfg, backend);
+    return await trainNetwork(network, backend, cfg, { ...opts, mode });
   } finally {
     setBackend(previous);
-    network.dispose();
+    network?.dispose();
     if (backend === 'webgpu') await releaseWebGpu();
+    release();
   }
 }
 
-async function trainNetwork(network: Network, backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions): Promise<TrainResult> {
+async function trainNetwork(network: Network, backend: ResolvedBackend, cfg: RunConfig, opts: TrainOptions & { mode: OpenMode }): Promise<TrainResult> {
   const t0 = Date.now();
   const arena = makeArena(cfg.arena);
   const hash = configHash(cfg);
@@ -101,7 +113,7 @@ async function trainNetwork(network: Network, backend: ResolvedBackend, cfg: Run
   const stepper = makeStepper(cfg);
   let start = 0;
 
-  const resumed = openRun(cfg, opts.out, Boolean(opts.resume), backend, network.shapes);
+  const resumed = openRun(cfg, opts.out, opts.mode, backend, network.shapes, opts.notify);
   if (resumed) {
     weights = resumed.params;
     stepper.loadState(resumed.state.optimizer);
