@@ -19,6 +19,10 @@ const suites: Record<string, { run: () => Row[] | Promise<Row[]>; columns?: stri
   matmul: { run: async () => (await import('./step.bench.js')).benchMatmul(), columns: STEP_COLUMNS },
   step: { run: async () => (await import('./step.bench.js')).benchTrainingStep(), columns: STEP_COLUMNS },
   gpu: { run: async () => (await import('./gpu.bench.js')).benchGpu(), columns: GPU_COLUMNS },
+  threads: {
+    run: async () => (await import('./threads.bench.js')).benchThreads(),
+    columns: ['case', 'backend', 'how', 'threads', 'batch', 'steps', 'median_ms', 'machine', 'note'],
+  },
   gridscore: { run: async () => (await import('./gridscore.bench.js')).benchGridscore(), columns: ['case', 'backend', 'maps', 'maps_per_s', 'note'] },
   hf: {
     run: async () => {

@@ -41,11 +41,12 @@ function intOption(v: string, name: string): number {
 export const DEFAULT_RUN_PRESET = 'placecell';
 
 /** The config of `train` and `run`: a preset or a file, with command-line overrides. */
-function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; optimizer?: string; out: string; resume?: boolean; force?: boolean }, fallback = 'quick'): RunConfig {
+function resolveConfig(o: { preset?: string; config?: string; steps?: string; seed?: string; backend?: string; optimizer?: string; threads?: string; out: string; resume?: boolean; force?: boolean }, fallback = 'quick'): RunConfig {
   const overrides: Record<string, unknown> = {};
   const train: Record<string, unknown> = {};
   if (o.steps !== undefined) train.steps = intOption(o.steps, '--steps');
   if (o.optimizer !== undefined) train.optimizer = o.optimizer;
+  if (o.threads !== undefined) train.threads = intOption(o.threads, '--threads');
   if (Object.keys(train).length) overrides.train = train;
   if (o.seed !== undefined) overrides.seed = intOption(o.seed, '--seed');
   if (o.backend !== undefined) overrides.backend = o.backend;
@@ -79,6 +80,7 @@ export function program(): Command {
     .option('--seed <n>', 'random seed (overrides the config)')
     .option('--backend <name>', 'kernels: auto, wasm, js, autograd, webgpu, gpujs-webasm, gpujs-cpu (overrides the config)')
     .option('--optimizer <name>', 'adam, sgd or hf (Hessian-free; its settings under train.hf in the config)')
+    .option('--threads <n>', 'threads that compute a step (default: the cores; the numbers do not depend on it)')
     .option('--resume', 'continue the run in --out from its latest checkpoint (a run with none starts over)')
     .option('--force', 'discard the run in --out and start a new one (a folder that holds no run is never touched)')
     .action(async (o) => {
@@ -145,6 +147,7 @@ export function program(): Command {
     .option('--seed <n>', 'random seed (overrides the config)')
     .option('--backend <name>', 'kernels (overrides the config)')
     .option('--optimizer <name>', 'adam, sgd or hf (overrides the config)')
+    .option('--threads <n>', 'threads that compute a step (default: the cores)')
     .action(async (o) => {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
       o.out ??= join('runs', `${o.preset ?? (o.config ? 'custom' : DEFAULT_RUN_PRESET)}-${stamp}`);

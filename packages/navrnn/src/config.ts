@@ -2,6 +2,7 @@
  * The run configuration: one schema (zod) with documented defaults and presets. Validation errors
  * name the field, the allowed range and the value given.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { Rng } from '@gridcells/tensor';
 import { makeArena, type ArenaSpec } from './world/arena.js';
@@ -106,6 +107,16 @@ export const configSchema = z.strictObject({
     clip: positive().nullable().default(1),
     /** Learning rate over training: constant, exponential decay to lr*final, or cosine to lr*final. */
     schedule: z.strictObject({ kind: z.enum(['constant', 'exponential', 'cosine']).default('constant'), final: nonneg(1).default(0.1) }).default({ kind: 'constant', final: 0.1 }),
+    /**
+     * Threads that compute a training step, this one included (worker threads split the batch;
+     * the CPU kernels only). Default: the machine's cores. A run's numbers do not depend on it.
+     */
+    threads: int(1, 1024).default(() => availableParallelism()),
+    /**
+     * Trials per chunk of a step's batch: the unit the threads share. The numbers of a run depend on
+     * it (sums are taken chunk by chunk, in order), not on the number of threads.
+     */
+    chunkTrials: int(1, 100_000).default(16),
     evalEvery: int(1, 10_000_000).default(50),
     evalBatch: int(1, 100_000).default(64),
     checkpointEvery: int(1, 10_000_000).default(100),

@@ -13,10 +13,10 @@ export { gpujsMatmul } from './backends/gpujs-matmul.js';
 
 export * from './networks/network.js';
 export * from './networks/build.js';
+export * from './networks/chunks.js';
 export * from './networks/cueva/model.js';
 export * from './networks/cueva/bptt.js';
 export * from './networks/cueva/network.js';
-export { CuevaCurvatureSystem, subBatch } from './networks/cueva/curvature.js';
 export { GpuJsCueva, type GpuJsShape } from './networks/cueva/gpujs.js';
 export { type CounterNoise, expandNoise, isCounterNoise, noiseNormal } from './networks/cueva/counter-noise.js';
 export * from './networks/placecell/model.js';
@@ -28,6 +28,7 @@ export * from './run/folder.js';
 export * from './run/load.js';
 export * from './run/optimizer.js';
 export * from './run/train.js';
+export { ThreadPool } from './run/threads.js';
 export { formatProgress, progressReporter } from './run/progress.js';
 export { writeAtomic } from './run/files.js';
 

@@ -47,7 +47,8 @@ describe('fault injection', () => {
     let kills = 0;
     let code: number | null = null;
     for (let attempt = 0; attempt < 40 && code !== 0; attempt++) {
-      const args = attempt === 0 ? ['train', '--config', cfg, '--out', out] : ['train', '--out', out, '--resume'];
+      // as a requeued job would: the same command with --resume (a kill before anything was written leaves nothing to resume)
+      const args = ['train', '--config', cfg, '--out', out, ...(attempt === 0 ? [] : ['--resume'])];
       // the CLI needs about 0.3 s to start: most kills land while it trains, some before it writes anything
       code = await runAndKill(attempt < 12 ? 150 + 1100 * next() : 60_000, ...args);
       if (code === null) kills++;

@@ -140,12 +140,15 @@ describe('training', () => {
     }
   });
 
-  it('refuses to start over a run, a resume without a checkpoint, and a corrupted checkpoint, changing nothing', async () => {
+  it('refuses to start over a run and to resume a corrupted checkpoint, changing nothing; a resume with nothing to resume starts the run', async () => {
     const out = join(tmp(), 'guarded');
     await train(tiny(), { out, stopAfter: 4 });
     const before = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
     await expect(train(tiny(), { out })).rejects.toThrow(RunFolderError);
-    await expect(train(tiny(), { out: join(tmp(), 'empty'), resume: true })).rejects.toThrow(/holds no run to resume/);
+    const notes: string[] = [];
+    const fresh = await train(tiny(), { out: join(tmp(), 'empty'), resume: true, notify: (m) => notes.push(m) });
+    expect(fresh.step).toBe(tiny().train.steps); // nothing to resume: the run starts, and says so
+    expect(notes.join('\n')).toMatch(/no completed checkpoint to resume from; starting over from step 0/);
     writeFileSync(join(out, 'checkpoints', 'step-00000004', 'W_rec.npy'), 'garbage');
     await expect(train(tiny(), { out, resume: true })).rejects.toThrow(CheckpointError);
     await expect(train(tiny(), { out, resume: true })).rejects.toThrow(/W_rec.npy: not a .npy file/);

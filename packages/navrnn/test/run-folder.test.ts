@@ -122,6 +122,14 @@ describe('never overwrite what the tool did not write', () => {
     expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"mine": true}\n');
   });
 
+  it('a folder holding only what a killed start left (its lock, a temp config) takes the run', () => {
+    const out = dir();
+    writeFileSync(join(out, 'config.json.tmp-999999'), '{"see');
+    writeFileSync(join(out, '.lock'), JSON.stringify({ pid: 999999, host: hostname(), started: new Date().toISOString() }));
+    const r = run('train', '--config', smallConfig(), '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
   it('--out holding other files is refused; --force does not apply to folders that hold no run', () => {
     const out = dir();
     writeFileSync(join(out, 'notes.txt'), 'keep me');

@@ -4,7 +4,7 @@
  * The CuevaRNN (networks/cueva) and the PlaceCellRNN (networks/placecell) implement it; nothing
  * outside networks/ needs to know which one it holds.
  */
-import type { Rng, Tensor } from '@gridcells/tensor';
+import type { Data, Rng, Tensor } from '@gridcells/tensor';
 import type { CurvatureSystem } from '@gridcells/autograd';
 import { positionsAfterSteps, type Trajectories } from '../world/trajectory.js';
 
@@ -35,6 +35,29 @@ export interface CurvatureOfBatch extends CurvatureSystem {
 }
 
 /**
+ * A loss that is a sum over a batch's trials, so its value and gradient (and Gauss-Newton
+ * products) can be computed in chunks of trials, on any number of threads, and added in a fixed
+ * order: the same result whatever the number of threads. Each chunk's terms are normalised as
+ * parts of the whole batch.
+ */
+export interface TrialSum<W extends Weights = Weights, TB = unknown> {
+  /** The number of trials in a batch. */
+  trials(batch: TB): number;
+  /** Trials [from, to) of a batch, as a batch of their own. */
+  slice(batch: TB, from: number, to: number): TB;
+  /** A chunk's loss sums and gradient (terms that are not sums over trials left out). */
+  partial(w: W, chunk: TB, wholeBatch: number): { sums: number[]; grads: Data[] };
+  /** The batch's loss and gradient from its chunks' added sums and gradients (in the weights' dtype). */
+  finish(w: W, batch: TB, sums: number[], grads: Data[]): LossAndGradient;
+  /** Hessian-free: the curvature sub-batch of a batch (its first `fraction` of trials, noiseless). */
+  curvatureBatch?(batch: TB, fraction: number): TB;
+  /** A chunk's part of the Gauss-Newton product G v (terms that are not sums over trials left out). */
+  curvaturePartial?(w: W, chunk: TB, v: Tensor[], structural: number, wholeBatch: number): Data[];
+  /** The product from its chunks' added parts. */
+  curvatureFinish?(v: Tensor[], grads: Data[]): Tensor[];
+}
+
+/**
  * A path-integrating network, built for one run's config and one set of kernels. W is its weights,
  * TB one training batch as its loss reads it.
  */
@@ -52,19 +75,22 @@ export interface Network<W extends Weights = Weights, TB = unknown> {
    * anywhere with the start position given to the network (the PlaceCellRNN).
    */
   readonly startsAtCentre: boolean;
-  /** The loss and gradient are computed on a device (a GPU): the CPU is free while they are. */
-  readonly onDevice: boolean;
   /** Initial weights, from the run's init stream. */
   init(rng: Rng): W;
   /** A training batch from trajectories; per-batch randomness (the recurrent noise) comes from `rng`. */
   trainingBatch(tr: Trajectories, rng: Rng): TB;
-  /** The loss of a batch and its gradient with respect to every weight. */
-  lossAndGradient(w: W, batch: TB): LossAndGradient | Promise<LossAndGradient>;
+  /**
+   * The loss of a batch and its gradient with respect to every weight. `whileComputing` (called
+   * exactly once) is work for this thread while others (a GPU, worker threads) compute.
+   */
+  lossAndGradient(w: W, batch: TB, whileComputing?: () => void): LossAndGradient | Promise<LossAndGradient>;
   /**
    * Hessian-free's view of one batch: loss and gradient on the batch, Gauss-Newton products on a
    * curvature sub-batch of `curvatureFraction` of its trials. Absent where the network has none.
    */
   curvature?(batch: TB, curvatureFraction: number): CurvatureOfBatch;
+  /** The loss as a sum over trials, where the kernels allow chunks (the CPU kernels). */
+  readonly trials?: TrialSum<W, TB>;
   /** Runs the network on trajectories; `keepRates: false` skips the rates (long paths). */
   run(w: W, tr: Trajectories, opts?: { keepRates?: boolean }): Activity;
   /** Releases kernels and device memory. */

@@ -43,11 +43,13 @@ export interface MetricsLine {
   time_s: number;
 }
 
-/** Hash of everything in a config that a resumed run must share with its start (all but train.steps). */
+/**
+ * Hash of everything in a config that a resumed run must share with its start: all but
+ * train.steps (a run may be trained longer) and train.threads (the numbers do not depend on it).
+ */
 export function configHash(cfg: RunConfig): string {
   const { train, ...rest } = cfg;
-  // the number of steps may grow between runs (train longer); everything else must match
-  const { steps: _steps, ...trainRest } = train;
+  const { steps: _steps, threads: _threads, ...trainRest } = train;
   return createHash('sha256').update(JSON.stringify({ ...rest, train: trainRest })).digest('hex').slice(0, 16);
 }
 
@@ -90,7 +92,8 @@ const RUN_FILES = ['config.json', 'metrics.jsonl', 'checkpoints'];
 export function folderKind(dir: string): 'empty' | 'run' | 'foreign' {
   if (!existsSync(dir)) return 'empty';
   if (!statSync(dir).isDirectory()) return 'foreign';
-  const entries = readdirSync(dir).filter((e) => !e.startsWith('.lock'));
+  // the lock, and temp files a killed write left behind, are the tool's own
+  const entries = readdirSync(dir).filter((e) => !e.startsWith('.lock') && !/\.tmp-\d+$/.test(e));
   if (entries.length === 0) return 'empty';
   if (existsSync(join(dir, 'metrics.jsonl')) || existsSync(join(dir, 'checkpoints'))) return 'run';
   try {
@@ -107,7 +110,9 @@ export type OpenMode = 'new' | 'resume' | 'force';
 
 /**
  * Refuses a folder the mode cannot use, before anything is written: a folder that holds something
- * other than a run, or (for a new run) one that holds a run.
+ * other than a run, or (for a new run) one that holds a run. Resuming an empty or missing folder
+ * starts the run (a job that was killed before it wrote anything, or requeued, runs the same
+ * command again).
  */
 export function checkRunFolder(out: string, mode: OpenMode): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new RunFolderError(`${out} is a file, not a folder`);
@@ -118,7 +123,6 @@ export function checkRunFolder(out: string, mode: OpenMode): void {
   if (kind === 'run' && mode === 'new') {
     throw new RunFolderError(`${out} already holds a run: --resume continues it (or starts it over when it has no checkpoint yet), --force discards it`);
   }
-  if (kind === 'empty' && mode === 'resume') throw new RunFolderError(`${out} holds no run to resume`);
 }
 
 /**

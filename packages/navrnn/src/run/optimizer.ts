@@ -33,7 +33,7 @@ export interface StepInput<TB> {
    * run with the weights as they were.
    */
   check: (loss: number, gradNorm: number) => void;
-  /** Work for the CPU while the network computes on a device (drawing the next batch). */
+  /** Work for this thread while others compute (drawing the next batch); called exactly once. */
   whileComputing?: () => void;
 }
 
@@ -58,15 +58,7 @@ class FirstOrder implements Stepper {
   constructor(private readonly cfg: RunConfig, private readonly optimizer: Optimizer) {}
 
   async step<TB>({ network, weights, list, batch, step, check, whileComputing }: StepInput<TB>): Promise<StepOutcome> {
-    const pending = Promise.resolve(network.lossAndGradient(weights, batch));
-    // a failure while the next batch is drawn is handled at the await below, not as unhandled
-    pending.catch(() => undefined);
-    if (whileComputing) {
-      // let gpu.js encode and submit the step first, which it does in queued microtasks
-      await new Promise((resolve) => setImmediate(resolve));
-      whileComputing();
-    }
-    const result = await pending;
+    const result = await network.lossAndGradient(weights, batch, whileComputing);
     const gradNorm = globalNorm(result.grads);
     check(result.loss, gradNorm);
     this.optimizer.lr = learningRate(this.cfg, step - 1);
@@ -86,7 +78,7 @@ class FirstOrder implements Stepper {
 class SecondOrder implements Stepper {
   constructor(private readonly cfg: RunConfig, private readonly optimizer: HessianFree) {}
 
-  async step<TB>({ network, list, batch, check }: StepInput<TB>): Promise<StepOutcome> {
+  async step<TB>({ network, list, batch, check, whileComputing }: StepInput<TB>): Promise<StepOutcome> {
     if (!network.curvature) throw new Error(`network ${network.kind} has no curvature system for Hessian-free`);
     const system = network.curvature(batch, this.cfg.train.hf.curvatureFraction);
     const r = this.optimizer.step(system, flatten(list));
@@ -94,6 +86,7 @@ class SecondOrder implements Stepper {
     const gradNorm = globalNorm(result.grads);
     check(result.loss, gradNorm);
     unflatten(r.theta, list.map((t) => t.shape), 'float32').forEach((t, i) => list[i].data.set(t.data));
+    whileComputing?.();
     const i = r.info;
     return { result, gradNorm, fields: { hf_damping: i.damping, hf_rho: i.rho, hf_cg_iterations: i.cgIterations, hf_rate: i.rate } };
   }

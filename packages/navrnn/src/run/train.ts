@@ -11,6 +11,8 @@ import { makeArena } from '../world/arena.js';
 import { generateTrajectories, type Trajectories } from '../world/trajectory.js';
 import { checkTrainable, networkFor, resolveRunBackend } from '../networks/build.js';
 import { evaluate, weightList, type Network, type Weights } from '../networks/network.js';
+import { chunked, localRunner } from '../networks/chunks.js';
+import { ThreadPool } from './threads.js';
 import { latestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { appendMetrics, checkRunFolder, configHash, openRun, type MetricsLine, type OpenMode } from './folder.js';
 import { makeFolder } from './files.js';
@@ -92,12 +94,16 @@ export async function train(cfg: RunConfig, opts: TrainOptions): Promise<TrainRe
   const previous = getBackend();
   setBackend(tensorKernels(backend));
   let network: Network | null = null;
+  let pool: ThreadPool | null = null;
   try {
     network = networkFor(cfg, backend);
-    return await trainNetwork(network, backend, cfg, { ...opts, mode });
+    // worker threads share the batch where the network's loss comes in chunks of trials (CPU kernels)
+    if (network.trials && cfg.train.threads > 1) pool = new ThreadPool(cfg, backend, cfg.train.threads);
+    return await trainNetwork(chunked(network, pool ?? localRunner, cfg.train.chunkTrials), backend, cfg, { ...opts, mode });
   } finally {
     setBackend(previous);
     network?.dispose();
+    await pool?.close();
     if (backend === 'webgpu') await releaseWebGpu();
     release();
   }
@@ -143,9 +149,9 @@ async function trainNetwork(network: Network, backend: ResolvedBackend, cfg: Run
   for (let step = start + 1; step <= end; step++) {
     const { batch, rngAfter } = ahead ?? draw();
     ahead = null;
-    // while a device computes this step, the CPU draws the next step's batch (at batch 500 x 500
-    // drawing the trajectories takes about as long as the step on an H100)
-    const whileComputing = network.onDevice && step < end ? () => void (ahead = draw()) : undefined;
+    // while a device or worker threads compute this step, this thread draws the next step's batch
+    // (at batch 500 x 500 drawing the trajectories takes about as long as the step on an H100)
+    const whileComputing = step < end ? () => void (ahead = draw()) : undefined;
     const { result, gradNorm, fields } = await stepper.step({
       network, weights, list, batch, step, whileComputing, check: (loss, norm) => checkFinite(step, loss, norm, opts.out),
     });

@@ -82,6 +82,14 @@ export function positionsAfterSteps(tr: Trajectories): Float64Array {
   return tr.positions.subarray(tr.batch * 2);
 }
 
+/** Trials [from, to) of a time-major [T][B][width] array, gathered step by step into [T][to - from][width]. */
+export function gatherTrials(src: Float32Array, steps: number, batch: number, from: number, to: number, width: number): Float32Array {
+  const n = to - from;
+  const out = new Float32Array(steps * n * width);
+  for (let t = 0; t < steps; t++) out.set(src.subarray((t * batch + from) * width, (t * batch + to) * width), t * n * width);
+  return out;
+}
+
 const TWO_PI = 2 * Math.PI;
 
 /** Wraps an angle to (-pi, pi]. */

@@ -255,16 +255,16 @@ export function assembleLoss(cfg: CuevaModelConfig, p: CuevaParams, T: number, B
 }
 
 /**
- * The CuevaRNN loss and gradient by the fused BPTT on `backend`'s matrix products (float64 when
- * the weights are).
- *
- * @example const { loss, grads } = cuevaLossAndGrad(model, params, batch, wasmKernels()!);
+ * The loss sums of some trials (squared readout errors, squared rates) and their gradient without
+ * the weight cost, each term normalised as part of a batch of `wholeBatch` trials: the sums over a
+ * batch's chunks, added, give the batch's (cuevaLossAndGrad adds the weight cost).
  */
-export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend = getBackend()): FusedResult {
-  const { steps: T, batch: B } = data;
+export function cuevaPartial(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend, wholeBatch = data.batch): { sums: number[]; grads: Data[] } {
+  const { steps: T } = data;
+  const B = wholeBatch;
   const c = context(cfg, p, data, backend, {});
   const { Y, sumSqRates } = forward(c, noiseArray(data, cfg.hidden));
-  const DY = allocate(p.wRec.dtype, T * B * 2);
+  const DY = allocate(p.wRec.dtype, T * data.batch * 2);
   let se = 0;
   for (let k = 0; k < Y.length; k++) {
     const e = Y[k] - data.targets[k];
@@ -272,7 +272,33 @@ export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Ba
     DY[k] = e / (T * B);
   }
   const grads = backward(c, DY, null, (2 * cfg.lambdaRates) / (T * B * cfg.hidden));
-  return assembleLoss(cfg, p, T, B, se, sumSqRates, grads);
+  return { sums: [se, sumSqRates], grads };
+}
+
+/**
+ * The CuevaRNN loss and gradient by the fused BPTT on `backend`'s matrix products (float64 when
+ * the weights are).
+ *
+ * @example const { loss, grads } = cuevaLossAndGrad(model, params, batch, wasmKernels()!);
+ */
+export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend = getBackend()): FusedResult {
+  const { sums, grads } = cuevaPartial(cfg, p, data, backend);
+  return assembleLoss(cfg, p, data.steps, data.batch, sums[0], sums[1], grads);
+}
+
+/**
+ * The Gauss-Newton product of some trials without the weight cost's term, normalised as part of a
+ * batch of `wholeBatch` trials (see cuevaGaussNewton).
+ */
+export function cuevaGaussNewtonPartial(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, v: Tensor[], structural: number, backend: Backend, wholeBatch = data.batch): Data[] {
+  const { steps: T } = data;
+  const B = wholeBatch;
+  const N = cfg.hidden;
+  const c = context(cfg, p, data, backend, { dWrec: N * N, dU: (T + 1) * data.batch * N });
+  forward(c, null);
+  const dY = tangent(c, v);
+  for (let k = 0; k < dY.length; k++) dY[k] /= T * B;
+  return backward(c, dY, c.dU, (2 * cfg.lambdaRates + structural) / (T * B * N));
 }
 
 /**
@@ -285,13 +311,12 @@ export function cuevaLossAndGrad(cfg: CuevaModelConfig, p: CuevaParams, data: Ba
  * Noise is left out: curvature is taken on the noiseless network.
  */
 export function cuevaGaussNewton(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, v: Tensor[], structural = 0, backend: Backend = getBackend()): Tensor[] {
-  const { steps: T, batch: B } = data;
-  const N = cfg.hidden;
-  const c = context(cfg, p, data, backend, { dWrec: N * N, dU: (T + 1) * B * N });
-  forward(c, null);
-  const dY = tangent(c, v);
-  for (let k = 0; k < dY.length; k++) dY[k] /= T * B;
-  const grads = backward(c, dY, c.dU, (2 * cfg.lambdaRates + structural) / (T * B * N));
+  const grads = cuevaGaussNewtonPartial(cfg, p, data, v, structural, backend);
+  return gaussNewtonWithWeightCost(cfg, grads, v);
+}
+
+/** A Gauss-Newton product from its summed partials: the weight cost's term added, as tensors. */
+export function gaussNewtonWithWeightCost(cfg: CuevaModelConfig, grads: Data[], v: Tensor[]): Tensor[] {
   addWeightCost(cfg, grads, v[1].data, v[3].data);
   return tensors(cfg, grads);
 }

@@ -5,11 +5,11 @@
  */
 import { getBackend, setBackend, type Backend, type Rng } from '@gridcells/tensor';
 import { valueAndGrad } from '@gridcells/autograd';
-import { INPUT_SIZE, positionsAfterSteps, type Encoding, type Trajectories } from '../../world/trajectory.js';
-import type { Activity, LossAndGradient, Network } from '../network.js';
-import { cuevaLossAndGrad } from './bptt.js';
-import { CuevaCurvatureSystem, subBatch } from './curvature.js';
+import { INPUT_SIZE, gatherTrials, positionsAfterSteps, type Encoding, type Trajectories } from '../../world/trajectory.js';
+import type { Activity, LossAndGradient, Network, TrialSum } from '../network.js';
+import { assembleLoss, cuevaGaussNewtonPartial, cuevaLossAndGrad, cuevaPartial, gaussNewtonWithWeightCost } from './bptt.js';
 import { GpuJsCueva } from './gpujs.js';
+import { ChunkedCurvature, localRunner } from '../chunks.js';
 import type { GpuJsMode } from '../../backends/resolve.js';
 import { lossParts } from './loss-parts.js';
 import { cuevaLoss, drawNoise, initParams, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
@@ -23,6 +23,17 @@ export type CuevaKernels =
 /** A batch of trajectories as the CuevaRNN's loss reads it (targets: the positions after each step, float32). */
 export function toBatch(tr: Trajectories, noise: Batch['noise']): Batch {
   return { steps: tr.steps, batch: tr.batch, inputs: tr.inputs, targets: Float32Array.from(positionsAfterSteps(tr)), noise };
+}
+
+/**
+ * Trials [from, to) of a batch (time-major, so each step's rows are gathered), with their noise
+ * when it is an array.
+ */
+export function sliceCuevaTrials(data: Batch, from: number, to: number, nInputs: number, hidden: number): Batch {
+  const { steps: T, batch: B } = data;
+  const take = (src: Float32Array, width: number) => gatherTrials(src, T, B, from, to, width);
+  if (data.noise !== null && !(data.noise instanceof Float32Array)) throw new Error('sliceTrials: counter noise is drawn on the device; give the batch its noise as an array');
+  return { steps: T, batch: to - from, inputs: take(data.inputs, nInputs), targets: take(data.targets, 2), noise: data.noise ? take(data.noise, hidden) : null };
 }
 
 /**
@@ -71,7 +82,7 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
   readonly shapes: Record<string, number[]>;
   readonly signedRates = true;
   readonly startsAtCentre = true;
-  readonly onDevice: boolean;
+  readonly trials?: TrialSum<CuevaParams, Batch>;
   private readonly gpujs: GpuJsCueva | null;
 
   /**
@@ -81,10 +92,27 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
   constructor(readonly model: CuevaModelConfig, readonly kernels: CuevaKernels, readonly cpuKernels: Backend = kernels.kind === 'fused' ? kernels.kernels : getBackend()) {
     this.units = model.hidden;
     this.shapes = paramShapes(model);
-    this.onDevice = kernels.kind === 'gpujs';
     this.gpujs = kernels.kind === 'gpujs'
       ? new GpuJsCueva(kernels.mode, model, { T: kernels.steps, B: kernels.batch, N: model.hidden, nIn: model.nInputs })
       : null;
+    if (kernels.kind === 'fused') this.trials = this.fusedTrials(kernels.kernels);
+  }
+
+  /** The fused BPTT's loss as a sum over trials (chunks for threads; Gauss-Newton for Hessian-free). */
+  private fusedTrials(k: Backend): TrialSum<CuevaParams, Batch> {
+    const m = this.model;
+    return {
+      trials: (batch) => batch.batch,
+      slice: (batch, from, to) => (from === 0 && to === batch.batch ? batch : sliceCuevaTrials(batch, from, to, m.nInputs, m.hidden)),
+      partial: (w, chunk, whole) => cuevaPartial(m, w, chunk, k, whole),
+      finish: (w, batch, sums, grads) => {
+        const r = assembleLoss(m, w, batch.steps, batch.batch, sums[0], sums[1], grads);
+        return { loss: r.loss, grads: r.grads, parts: lossParts(r) };
+      },
+      curvatureBatch: (batch, fraction) => sliceCuevaTrials({ ...batch, noise: null }, 0, Math.max(1, Math.round(fraction * batch.batch)), m.nInputs, m.hidden),
+      curvaturePartial: (w, chunk, v, structural, whole) => cuevaGaussNewtonPartial(m, w, chunk, v, structural, k, whole),
+      curvatureFinish: (v, grads) => gaussNewtonWithWeightCost(m, grads, v),
+    };
   }
 
   init(rng: Rng): CuevaParams {
@@ -93,19 +121,36 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
 
   /** The batch with its recurrent noise (see trainingNoise). */
   trainingBatch(tr: Trajectories, rng: Rng): Batch {
-    return toBatch(tr, trainingNoise(this.onDevice, rng, tr.steps, tr.batch, this.model));
+    return toBatch(tr, trainingNoise(this.gpujs !== null, rng, tr.steps, tr.batch, this.model));
   }
 
-  lossAndGradient(w: CuevaParams, batch: Batch): LossAndGradient | Promise<LossAndGradient> {
-    if (this.gpujs) return this.gpujs.lossAndGrad(w, batch).then((r) => ({ loss: r.loss, grads: r.grads, parts: lossParts(r) }));
-    return cuevaLossAndGradient(this.model, this.kernels.kind === 'fused' ? this.kernels.kernels : 'autograd', w, batch);
+  lossAndGradient(w: CuevaParams, batch: Batch, whileComputing?: () => void): LossAndGradient | Promise<LossAndGradient> {
+    if (this.gpujs) return this.onGpu(this.gpujs, w, batch, whileComputing);
+    const r = cuevaLossAndGradient(this.model, this.kernels.kind === 'fused' ? this.kernels.kernels : 'autograd', w, batch);
+    whileComputing?.();
+    return r;
   }
 
-  /** Hessian-free runs on the fused kernels only (Gauss-Newton products by forward and reverse mode). */
-  curvature(batch: Batch, curvatureFraction: number): CuevaCurvatureSystem {
-    if (this.kernels.kind !== 'fused') throw new Error('CuevaNetwork: Hessian-free needs the fused kernels (backend wasm or js)');
-    const trials = Math.max(1, Math.round(curvatureFraction * batch.batch));
-    return new CuevaCurvatureSystem(this.model, batch, subBatch(batch, trials, this.model.nInputs), this.kernels.kernels);
+  private async onGpu(gpujs: GpuJsCueva, w: CuevaParams, batch: Batch, whileComputing?: () => void): Promise<LossAndGradient> {
+    const pending = gpujs.lossAndGrad(w, batch);
+    // a failure during `whileComputing` is handled at the await below, not as unhandled
+    pending.catch(() => undefined);
+    if (whileComputing) {
+      // let gpu.js encode and submit the step first, which it does in queued microtasks
+      await new Promise((resolve) => setImmediate(resolve));
+      whileComputing();
+    }
+    const r = await pending;
+    return { loss: r.loss, grads: r.grads, parts: lossParts(r) };
+  }
+
+  /**
+   * Hessian-free's view of a batch (fused kernels only: Gauss-Newton products by forward and
+   * reverse mode): the gradient on the batch, curvature on its first `curvatureFraction` of trials.
+   */
+  curvature(batch: Batch, curvatureFraction: number): ChunkedCurvature {
+    if (!this.trials) throw new Error('CuevaNetwork: Hessian-free needs the fused kernels (backend wasm or js)');
+    return new ChunkedCurvature(this, localRunner, Infinity, batch, curvatureFraction);
   }
 
   /** Noiseless rollout on the CPU kernels (estimates from the linear readout). */

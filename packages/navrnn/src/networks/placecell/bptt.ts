@@ -81,15 +81,20 @@ export function placeCellRollout(cfg: PlaceCellConfig, p: PlaceCellParams, data:
   return { rates: Float32Array.from(H.subarray(BG)), logits: Float32Array.from(Y) };
 }
 
-/** Loss and gradient by a fused BPTT (float64 when the parameters are, on the reference kernels). */
-export function placeCellLossAndGrad(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend = getBackend()): PlaceCellResult {
+/**
+ * The cross-entropy summed over some trials' steps, and its gradient (the weight decay left out),
+ * normalised as part of a batch of `wholeBatch` trials: the sums over a batch's chunks, added, give
+ * the batch's (placeCellLossAndGrad adds the decay). Gradients in PLACE_PARAM_NAMES order.
+ */
+export function placeCellPartial(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend, wholeBatch = data.batch): { sums: number[]; grads: Data[] } {
   const float64 = p.wRec.dtype === 'float64';
   const { steps: T, batch: B } = data;
   const { hidden: G, places: P, nInputs: nIn } = cfg;
   const buf = workBuffers(cfg, p, data, backend, float64, true);
   const { H, Y } = forwardPass(cfg, p, data, backend, buf);
-  // softmax in place, cross-entropy, and dY = (softmax (sum c) - c) / (T B) in place
+  // softmax in place, cross-entropy, and dY = (softmax (sum c) - c) / (T B) in place (B: the whole batch)
   const TB = T * B;
+  const norm = T * wholeBatch;
   let ce = 0;
   for (let row = 0; row < TB; row++) {
     const o = row * P;
@@ -104,9 +109,8 @@ export function placeCellLossAndGrad(cfg: PlaceCellConfig, p: PlaceCellParams, d
       ce -= c * (Y[o + k] - lse);
       csum += c;
     }
-    for (let k = 0; k < P; k++) Y[o + k] = (Math.exp(Y[o + k] - lse) * csum - data.targets[o + k]) / TB;
+    for (let k = 0; k < P; k++) Y[o + k] = (Math.exp(Y[o + k] - lse) * csum - data.targets[o + k]) / norm;
   }
-  ce /= TB;
   const { dH, dPre, back, wRecT, gRec, gOut, gEnc, dh0 } = buf;
   const hs = H.subarray(B * G); // h_1..h_T
   backend.matmulTransA(hs, Y, gOut, G, TB, P);
@@ -131,24 +135,37 @@ export function placeCellLossAndGrad(cfg: PlaceCellConfig, p: PlaceCellParams, d
       for (let j = 0; j < G; j++) gIn[q * G + j] += v * dPre[row * G + j];
     }
   }
+  const copy = (d: Data) => {
+    const out = allocate(p.wRec.dtype, d.length);
+    out.set(d);
+    return out;
+  };
+  return { sums: [ce], grads: [copy(gEnc), copy(gRec), gIn, copy(gOut)] };
+}
+
+/** The loss and gradient of a batch from its chunks' summed partials (placeCellPartial): the decay added. */
+export function placeCellFinish(cfg: PlaceCellConfig, p: PlaceCellParams, ceSum: number, grads: Data[], steps: number, batch: number): PlaceCellResult {
+  const { hidden: G, places: P, nInputs: nIn } = cfg;
+  const ce = ceSum / (steps * batch);
   const wRec = p.wRec.data;
   let decay = 0;
   const gRecOut = allocate(p.wRec.dtype, G * G);
   for (let k = 0; k < G * G; k++) {
     decay += wRec[k] * wRec[k];
-    gRecOut[k] = gRec[k] + 2 * cfg.weightDecay * wRec[k];
+    gRecOut[k] = grads[1][k] + 2 * cfg.weightDecay * wRec[k];
   }
-  const dtype = p.wRec.dtype;
-  const copy = (d: Data, shape: number[]) => {
-    const out = allocate(dtype, d.length);
-    out.set(d);
-    return Tensor.fromData(out, shape);
-  };
+  const [gEnc, , gIn, gOut] = grads;
   return {
     loss: ce + cfg.weightDecay * decay,
     crossEntropy: ce,
-    grads: [copy(gEnc, [P, G]), Tensor.fromData(gRecOut, [G, G]), Tensor.fromData(gIn, [nIn, G]), copy(gOut, [G, P])],
+    grads: [Tensor.fromData(gEnc, [P, G]), Tensor.fromData(gRecOut, [G, G]), Tensor.fromData(gIn, [nIn, G]), Tensor.fromData(gOut, [G, P])],
   };
+}
+
+/** Loss and gradient by a fused BPTT (float64 when the parameters are, on the reference kernels). */
+export function placeCellLossAndGrad(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend = getBackend()): PlaceCellResult {
+  const { sums, grads } = placeCellPartial(cfg, p, data, backend);
+  return placeCellFinish(cfg, p, sums[0], grads, data.steps, data.batch);
 }
 
 /** The same loss through the autograd tape: the reference the fused BPTT is tested against. */

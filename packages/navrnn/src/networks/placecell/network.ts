@@ -4,10 +4,20 @@
  * place cells.
  */
 import type { Backend, Rng } from '@gridcells/tensor';
-import type { Trajectories } from '../../world/trajectory.js';
-import type { Activity, LossAndGradient, Network } from '../network.js';
-import { placeCellLossAndGrad, placeCellRollout } from './bptt.js';
+import { gatherTrials, type Trajectories } from '../../world/trajectory.js';
+import type { Activity, LossAndGradient, Network, TrialSum } from '../network.js';
+import { placeCellFinish, placeCellLossAndGrad, placeCellPartial, placeCellRollout } from './bptt.js';
 import { PlaceCells, initPlaceCellParams, placeCellBatch, placeCellShapes, type PlaceCellBatch, type PlaceCellConfig, type PlaceCellParams } from './model.js';
+
+/** Trials [from, to) of a batch: their inputs and target codes (gathered per step) and start codes. */
+export function slicePlaceCellTrials(data: PlaceCellBatch, from: number, to: number, m: PlaceCellConfig): PlaceCellBatch {
+  const { steps: T, batch: B } = data;
+  const take = (src: Float32Array, width: number) => gatherTrials(src, T, B, from, to, width);
+  return {
+    steps: T, batch: to - from, inputs: take(data.inputs, m.nInputs), targets: take(data.targets, m.places),
+    start: data.start.slice(from * m.places, to * m.places),
+  };
+}
 
 /**
  * @example
@@ -21,7 +31,7 @@ export class PlaceCellNetwork implements Network<PlaceCellParams, PlaceCellBatch
   readonly shapes: Record<string, number[]>;
   readonly signedRates = false;
   readonly startsAtCentre = false;
-  readonly onDevice = false;
+  readonly trials: TrialSum<PlaceCellParams, PlaceCellBatch>;
   /**
    * The start position reaches the network as the plain (centre-only) code: it is sharp, so the
    * network knows where it starts; the targets are the difference-of-softmaxes code. Sorscher et
@@ -35,6 +45,16 @@ export class PlaceCellNetwork implements Network<PlaceCellParams, PlaceCellBatch
     this.units = model.hidden;
     this.shapes = placeCellShapes(model);
     this.startCells = cells.withoutSurround();
+    const m = model;
+    this.trials = {
+      trials: (batch) => batch.batch,
+      slice: (batch, from, to) => (from === 0 && to === batch.batch ? batch : slicePlaceCellTrials(batch, from, to, m)),
+      partial: (w, chunk, whole) => placeCellPartial(m, w, chunk, kernels, whole),
+      finish: (w, batch, sums, grads) => {
+        const r = placeCellFinish(m, w, sums[0], grads, batch.steps, batch.batch);
+        return { loss: r.loss, grads: r.grads, parts: { cross_entropy: r.crossEntropy } };
+      },
+    };
   }
 
   init(rng: Rng): PlaceCellParams {
@@ -46,8 +66,9 @@ export class PlaceCellNetwork implements Network<PlaceCellParams, PlaceCellBatch
     return placeCellBatch(this.startCells, tr, this.cells);
   }
 
-  lossAndGradient(w: PlaceCellParams, batch: PlaceCellBatch): LossAndGradient {
+  lossAndGradient(w: PlaceCellParams, batch: PlaceCellBatch, whileComputing?: () => void): LossAndGradient {
     const r = placeCellLossAndGrad(this.model, w, batch, this.kernels);
+    whileComputing?.();
     return { loss: r.loss, grads: r.grads, parts: { cross_entropy: r.crossEntropy } };
   }
 

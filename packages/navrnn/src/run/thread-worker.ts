@@ -1,0 +1,48 @@
+/**
+ * A worker thread of a ThreadPool (threads.ts): builds the run's network on the run's CPU kernels,
+ * then for each job takes chunks from the shared counter and writes their results to shared memory.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { setBackend } from '@gridcells/tensor';
+import { tensorKernels } from '../backends/resolve.js';
+import { networkFor } from '../networks/build.js';
+import { jobFromShared, takeChunks, type JobLayout } from './threads.js';
+
+const DONE = 1;
+const READY = 2;
+const FAILED = 3;
+
+const control = new Int32Array(workerData.control as SharedArrayBuffer);
+const errorText = new Uint8Array(workerData.error as SharedArrayBuffer);
+let data: Float32Array = new Float32Array(0);
+let results: Float64Array = new Float64Array(0);
+
+function report(message: string): void {
+  errorText.fill(0).set(new TextEncoder().encode(message).slice(0, errorText.length - 1));
+  Atomics.store(control, FAILED, 1);
+}
+
+try {
+  setBackend(tensorKernels(workerData.backend));
+  const network = networkFor(workerData.cfg, workerData.backend);
+  if (!network.trials) throw new Error(`network ${network.kind} on ${workerData.backend} has no chunks for threads`);
+  const trials = network.trials;
+  parentPort!.on('message', (m: { buffers?: { data: SharedArrayBuffer; results: SharedArrayBuffer }; layout?: JobLayout }) => {
+    if (m.buffers) {
+      data = new Float32Array(m.buffers.data);
+      results = new Float64Array(m.buffers.results);
+      return;
+    }
+    try {
+      takeChunks(trials, jobFromShared(m.layout!, data), m.layout!, control, results);
+    } catch (e) {
+      report(`worker thread: ${(e as Error).message}`);
+    }
+    Atomics.add(control, DONE, 1);
+    Atomics.notify(control, DONE);
+  });
+} catch (e) {
+  report(`worker thread: ${(e as Error).message}`);
+}
+Atomics.add(control, READY, 1);
+Atomics.notify(control, READY);

@@ -1,0 +1,206 @@
+/**
+ * A pool of worker threads that computes a batch's chunks of trials (networks/chunks.ts) with this
+ * thread. The weights, the batch and the results live in shared memory; each thread takes the next
+ * chunk from a shared counter until none is left (so a thread that also draws the next batch
+ * simply takes fewer), and writes each chunk's result into that chunk's own slot. The results are
+ * added in chunk order afterwards, so the sum never depends on which thread computed what, nor on
+ * how many threads there are.
+ *
+ * The calls are synchronous (this thread waits with Atomics.wait), so Hessian-free's conjugate
+ * gradient uses the pool as it is.
+ */
+import { Worker } from 'node:worker_threads';
+import { Tensor, type Data } from '@gridcells/tensor';
+import type { RunConfig } from '../config.js';
+import type { ResolvedBackend } from '../backends/resolve.js';
+import type { TrialSum } from '../networks/network.js';
+import { runChunk, type ChunkJob, type ChunkResult, type ChunkRunner } from '../networks/chunks.js';
+
+/** Control words in shared memory. */
+const NEXT = 0; // the next chunk to take
+const DONE = 1; // workers that finished the current job
+const READY = 2; // workers that have started
+const FAILED = 3; // 1 when a worker failed (its message in the error buffer)
+/** The most sums a chunk result holds. */
+const SUMS = 4;
+/** How long a job may take before the pool gives up on it (a worker that died never reports). */
+const JOB_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** Where a job's arrays lie in the shared float buffer, and its other fields: what a worker needs. */
+export interface JobLayout {
+  kind: ChunkJob['kind'];
+  chunks: [number, number][];
+  wholeBatch: number;
+  structural?: number;
+  /** The weights in the network's order: [name, offset, shape]. */
+  weights: [string, number, number[]][];
+  v?: [number, number[]][];
+  /** The batch's fields: arrays by [offset, length], numbers and nulls as they are. */
+  batch: Record<string, [number, number] | number | null>;
+  /** Floats of one chunk's result slot: SUMS sums, then the gradient parts. */
+  slot: number;
+  gradSizes: number[];
+}
+
+/** The shared buffers a pool's threads work in. */
+export interface SharedBuffers {
+  control: SharedArrayBuffer;
+  error: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+  results: SharedArrayBuffer;
+}
+
+/** The job's weights, direction and batch as views of the shared float buffer, as runChunk takes them. */
+export function jobFromShared(layout: JobLayout, data: Float32Array): ChunkJob {
+  const view = (off: number, shape: number[]) => Tensor.fromData(data.subarray(off, off + shape.reduce((a, b) => a * b, 1)), shape);
+  const batch: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(layout.batch)) batch[k] = Array.isArray(v) ? data.subarray(v[0], v[0] + v[1]) : v;
+  return {
+    kind: layout.kind, chunks: layout.chunks, wholeBatch: layout.wholeBatch, structural: layout.structural, batch,
+    weights: Object.fromEntries(layout.weights.map(([k, off, shape]) => [k, view(off, shape)])),
+    v: layout.v?.map(([off, shape]) => view(off, shape)),
+  };
+}
+
+/** Takes chunks from the shared counter until none is left, writing each result into its slot. */
+export function takeChunks(trials: TrialSum, job: ChunkJob, layout: JobLayout, control: Int32Array, results: Float64Array): number[] {
+  const taken: number[] = [];
+  for (let i = Atomics.add(control, NEXT, 1); i < job.chunks.length; i = Atomics.add(control, NEXT, 1)) {
+    const r = runChunk(trials, job, job.chunks[i]);
+    const at = i * layout.slot;
+    results.fill(0, at, at + SUMS);
+    r.sums.forEach((v, k) => (results[at + k] = v));
+    let off = at + SUMS;
+    for (const g of r.grads) {
+      results.set(g, off);
+      off += g.length;
+    }
+    taken.push(i);
+  }
+  return taken;
+}
+
+/** The worker script: the built JavaScript beside this module (tests run the sources, so map src to dist). */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return new URL(here.replace(/\/src\/run\/threads\.ts$/, '/dist/run/thread-worker.js'));
+  return new URL('./thread-worker.js', here);
+}
+
+/**
+ * `threads` threads in all: this one and threads - 1 workers, each with the run's network on the
+ * run's CPU kernels.
+ *
+ * @example
+ * const pool = new ThreadPool(cfg, 'wasm', 2);
+ * const net = chunked(networkFor(cfg, 'wasm'), pool, cfg.train.chunkTrials);
+ * ...
+ * await pool.close();
+ */
+export class ThreadPool implements ChunkRunner {
+  private readonly workers: Worker[] = [];
+  private readonly control: Int32Array;
+  private readonly errorText: Uint8Array;
+  private data: Float32Array = new Float32Array(new SharedArrayBuffer(4));
+  private results: Float64Array = new Float64Array(new SharedArrayBuffer(8));
+  private readyChecked = false;
+
+  constructor(cfg: RunConfig, backend: ResolvedBackend, readonly threads: number) {
+    this.control = new Int32Array(new SharedArrayBuffer(4 * 4));
+    this.errorText = new Uint8Array(new SharedArrayBuffer(4096));
+    for (let t = 1; t < threads; t++) {
+      const w = new Worker(workerUrl(), { workerData: { cfg, backend, control: this.control.buffer, error: this.errorText.buffer } });
+      // a worker that fails outside a job still ends the waiting with an error
+      w.on('error', (e) => this.fail(`worker thread: ${e.message}`));
+      w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  private fail(message: string): void {
+    const bytes = new TextEncoder().encode(message).slice(0, this.errorText.length - 1);
+    this.errorText.fill(0).set(bytes);
+    Atomics.store(this.control, FAILED, 1);
+    Atomics.notify(this.control, DONE);
+  }
+
+  /** Waits until `count` control word reaches `target`, or a worker fails, or the job times out. */
+  private waitFor(word: number, target: number): void {
+    const start = Date.now();
+    for (let seen = Atomics.load(this.control, word); seen < target; seen = Atomics.load(this.control, word)) {
+      if (Atomics.load(this.control, FAILED)) {
+        const text = new TextDecoder().decode(this.errorText.slice()).replace(/\0+$/, '');
+        throw new Error(text || 'a worker thread failed');
+      }
+      if (Date.now() - start > JOB_TIMEOUT_MS) throw new Error(`worker threads: no result after ${JOB_TIMEOUT_MS / 60000} minutes`);
+      Atomics.wait(this.control, word, seen, 1000);
+    }
+  }
+
+  /** Grows the shared buffers to hold a job (new buffers are sent to the workers). */
+  private ensure(floats: number, resultFloats: number): void {
+    let changed = false;
+    if (this.data.length < floats) {
+      this.data = new Float32Array(new SharedArrayBuffer(4 * floats));
+      changed = true;
+    }
+    if (this.results.length < resultFloats) {
+      this.results = new Float64Array(new SharedArrayBuffer(8 * resultFloats));
+      changed = true;
+    }
+    if (changed) for (const w of this.workers) w.postMessage({ buffers: { data: this.data.buffer, results: this.results.buffer } });
+  }
+
+  /** Copies a job into shared memory and describes where everything lies. */
+  private layout(job: ChunkJob, gradSizes: number[]): JobLayout {
+    const arrays: [Data, number][] = [];
+    let at = 0;
+    const place = (d: Data) => {
+      arrays.push([d, at]);
+      at += d.length;
+      return at - d.length;
+    };
+    const weights = Object.entries(job.weights).map(([k, t]) => [k, place(t.data), t.shape] as [string, number, number[]]);
+    const v = job.v?.map((t) => [place(t.data), t.shape] as [number, number[]]);
+    const batch: JobLayout['batch'] = {};
+    for (const [k, val] of Object.entries(job.batch as Record<string, unknown>)) {
+      if (val instanceof Float32Array) batch[k] = [place(val), val.length];
+      else if (typeof val === 'number' || val === null) batch[k] = val;
+      else throw new Error(`worker threads: batch field ${k} cannot be shared`);
+    }
+    const slot = SUMS + gradSizes.reduce((a, b) => a + b, 0);
+    this.ensure(at, job.chunks.length * slot);
+    for (const [d, off] of arrays) this.data.set(d, off);
+    return { kind: job.kind, chunks: job.chunks, wholeBatch: job.wholeBatch, structural: job.structural, weights, v, batch, slot, gradSizes };
+  }
+
+  run(trials: TrialSum, job: ChunkJob, whileComputing?: () => void): ChunkResult[] {
+    if (!this.readyChecked) {
+      this.waitFor(READY, this.workers.length);
+      this.readyChecked = true;
+    }
+    const gradSizes = (job.kind === 'loss' ? Object.values(job.weights) : job.v!).map((t) => t.data.length);
+    const layout = this.layout(job, gradSizes);
+    Atomics.store(this.control, NEXT, 0);
+    Atomics.store(this.control, DONE, 0);
+    for (const w of this.workers) w.postMessage({ layout });
+    whileComputing?.();
+    takeChunks(trials, jobFromShared(layout, this.data), layout, this.control, this.results);
+    this.waitFor(DONE, this.workers.length);
+    return job.chunks.map((_, i) => {
+      const at = i * layout.slot;
+      const grads: Data[] = [];
+      let off = at + SUMS;
+      for (const n of gradSizes) {
+        grads.push(this.results.slice(off, off + n));
+        off += n;
+      }
+      return { sums: Array.from(this.results.subarray(at, at + (job.kind === 'loss' ? SUMS : 0))), grads };
+    });
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

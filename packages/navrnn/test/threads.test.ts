@@ -1,0 +1,64 @@
+/**
+ * Data-parallel training steps: a batch's loss and gradient are summed chunk by chunk in a fixed
+ * order, so a seed gives bit-identical metrics and weights on 1, 2 or 3 threads (odd batch sizes,
+ * both networks, Adam and Hessian-free); the chunked sums equal the one-pass sums to rounding.
+ */
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng } from '@gridcells/tensor';
+import {
+  CUEVA_DEFAULTS, CuevaNetwork, chunked, generateTrajectories, localRunner, makeArena, parseConfig, train, wasmKernels, type ConfigInput,
+} from '@gridcells/navrnn';
+import { worstRel } from './helpers.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'threads-'));
+
+/** Metrics (wall clock aside) and final checkpoint files of a run. */
+function record(out: string): Record<string, string> {
+  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
+    const { time_s: _t, ...rest } = JSON.parse(l);
+    return JSON.stringify(rest);
+  });
+  const last = join(out, 'checkpoints', readFileSync(join(out, 'checkpoints', 'latest'), 'utf8').trim());
+  return Object.fromEntries([['metrics', metrics.join('\n')], ...readdirSync(last).map((f) => [f, readFileSync(join(last, f)).toString('base64')])]);
+}
+
+const cueva = (optimizer: 'adam' | 'hf'): ConfigInput => ({
+  seed: 2, backend: 'wasm', model: { hidden: 12, noiseStd: 0.1 },
+  train: { steps: 4, batch: 23, timeSteps: 12, chunkTrials: 5, optimizer, evalEvery: 2, evalBatch: 4, checkpointEvery: 4, hf: { maxCgIterations: 4, curvatureFraction: 0.5 } },
+});
+const placecell: ConfigInput = {
+  seed: 3, backend: 'wasm', network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, encoding: 'velocity',
+  model: { hidden: 16 }, placeCells: { count: 20 }, train: { steps: 4, batch: 19, timeSteps: 6, chunkTrials: 4, clip: null, evalEvery: 2, evalBatch: 4, checkpointEvery: 4 },
+};
+
+describe('data-parallel training steps', () => {
+  for (const [name, input] of [['CuevaRNN, Adam', cueva('adam')], ['CuevaRNN, Hessian-free', cueva('hf')], ['PlaceCellRNN, Adam', placecell]] as const) {
+    it(`${name}: 1, 2 and 3 threads give bit-identical runs on an odd batch`, async () => {
+      const runs = [];
+      for (const threads of [1, 2, 3]) {
+        const cfg = parseConfig({ ...input, train: { ...input.train, threads } });
+        const out = join(tmp(), `t${threads}`);
+        await train(cfg, { out });
+        runs.push(record(out));
+      }
+      expect(runs[1]).toEqual(runs[0]);
+      expect(runs[2]).toEqual(runs[0]);
+    }, 60_000);
+  }
+
+  it('the chunked loss and gradient equal the one-pass ones to float32 rounding', async () => {
+    const model = { hidden: 20, nInputs: 2, alpha: 0.1, noiseStd: 0.1, lambdaWeights: 0.01, lambdaRates: 0.05, init: 'orthogonal' as const, initGain: 1 };
+    const net = new CuevaNetwork(model, { kind: 'fused', kernels: wasmKernels()! });
+    const rng = new Rng(5);
+    const w = net.init(rng);
+    w.wOut.data.forEach((_, i) => (w.wOut.data[i] = 0.3 * (rng.uniform() - 0.5)));
+    const batch = net.trainingBatch(generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, 37, 30, 'speed-direction', rng), rng);
+    const whole = await net.lossAndGradient(w, batch);
+    const parts = await chunked(net, localRunner, 6).lossAndGradient(w, batch);
+    expect(Math.abs(parts.loss - whole.loss) / whole.loss).toBeLessThan(1e-5);
+    expect(worstRel(parts.grads, whole.grads)).toBeLessThan(1e-5);
+  });
+});
