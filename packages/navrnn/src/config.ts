@@ -149,7 +149,7 @@ export const PRESETS: Record<string, { description: string; config: ConfigInput 
     config: {
       network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, encoding: 'velocity',
       model: { hidden: 256 }, placeCells: { count: 256 },
-      train: { steps: 4000, batch: 200, timeSteps: 20, lr: 1e-3, clip: null, evalEvery: 250, evalBatch: 200, checkpointEvery: 500 },
+      train: { steps: 4000, batch: 200, timeSteps: 20, chunkTrials: 50, lr: 1e-3, clip: null, evalEvery: 250, evalBatch: 200, checkpointEvery: 500 },
     },
   },
   'sorscher-square': {
@@ -157,7 +157,7 @@ export const PRESETS: Record<string, { description: string; config: ConfigInput 
     config: {
       network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, encoding: 'velocity',
       model: { hidden: 4096 }, placeCells: { count: 512 },
-      train: { steps: 100_000, batch: 200, timeSteps: 20, lr: 1e-4, clip: null, evalEvery: 1000, evalBatch: 200, checkpointEvery: 5000 },
+      train: { steps: 100_000, batch: 200, timeSteps: 20, chunkTrials: 50, lr: 1e-4, clip: null, evalEvery: 1000, evalBatch: 200, checkpointEvery: 5000 },
     },
   },
   quick: {
