@@ -15,6 +15,7 @@ const FAILED = 3;
 const control = new Int32Array(workerData.control as SharedArrayBuffer);
 const errorText = new Uint8Array(workerData.error as SharedArrayBuffer);
 let data: Float32Array = new Float32Array(0);
+let data64: Float64Array = new Float64Array(0);
 let results: Float64Array = new Float64Array(0);
 
 function report(message: string): void {
@@ -27,14 +28,15 @@ try {
   const network = networkFor(workerData.cfg, workerData.backend);
   if (!network.trials) throw new Error(`network ${network.kind} on ${workerData.backend} has no chunks for threads`);
   const trials = network.trials;
-  parentPort!.on('message', (m: { buffers?: { data: SharedArrayBuffer; results: SharedArrayBuffer }; layout?: JobLayout }) => {
+  parentPort!.on('message', (m: { buffers?: { data: SharedArrayBuffer; data64: SharedArrayBuffer; results: SharedArrayBuffer }; layout?: JobLayout }) => {
     if (m.buffers) {
       data = new Float32Array(m.buffers.data);
+      data64 = new Float64Array(m.buffers.data64);
       results = new Float64Array(m.buffers.results);
       return;
     }
     try {
-      takeChunks(trials, jobFromShared(m.layout!, data), m.layout!, control, results);
+      takeChunks(trials, jobFromShared(m.layout!, data, data64), m.layout!, control, results);
     } catch (e) {
       report(`worker thread: ${(e as Error).message}`);
     }

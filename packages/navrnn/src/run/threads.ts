@@ -35,26 +35,21 @@ export interface JobLayout {
   /** The weights in the network's order: [name, offset, shape]. */
   weights: [string, number, number[]][];
   v?: [number, number[]][];
-  /** The batch's fields: arrays by [offset, length], numbers and nulls as they are. */
-  batch: Record<string, [number, number] | number | null>;
+  /** The batch's fields: float32 and float64 arrays by [kind, offset, length], numbers and nulls as they are. */
+  batch: Record<string, ['f32' | 'f64', number, number] | number | null>;
   /** Floats of one chunk's result slot: SUMS sums, then the gradient parts. */
   slot: number;
   gradSizes: number[];
 }
 
 /** The shared buffers a pool's threads work in. */
-export interface SharedBuffers {
-  control: SharedArrayBuffer;
-  error: SharedArrayBuffer;
-  data: SharedArrayBuffer;
-  results: SharedArrayBuffer;
-}
-
-/** The job's weights, direction and batch as views of the shared float buffer, as runChunk takes them. */
-export function jobFromShared(layout: JobLayout, data: Float32Array): ChunkJob {
+/** The job's weights, direction and batch as views of the shared buffers, as runChunk takes them. */
+export function jobFromShared(layout: JobLayout, data: Float32Array, data64: Float64Array): ChunkJob {
   const view = (off: number, shape: number[]) => Tensor.fromData(data.subarray(off, off + shape.reduce((a, b) => a * b, 1)), shape);
   const batch: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(layout.batch)) batch[k] = Array.isArray(v) ? data.subarray(v[0], v[0] + v[1]) : v;
+  for (const [k, v] of Object.entries(layout.batch)) {
+    batch[k] = Array.isArray(v) ? (v[0] === 'f32' ? data : data64).subarray(v[1], v[1] + v[2]) : v;
+  }
   return {
     kind: layout.kind, chunks: layout.chunks, wholeBatch: layout.wholeBatch, structural: layout.structural, batch,
     weights: Object.fromEntries(layout.weights.map(([k, off, shape]) => [k, view(off, shape)])),
@@ -102,6 +97,7 @@ export class ThreadPool implements ChunkRunner {
   private readonly control: Int32Array;
   private readonly errorText: Uint8Array;
   private data: Float32Array = new Float32Array(new SharedArrayBuffer(4));
+  private data64: Float64Array = new Float64Array(new SharedArrayBuffer(8));
   private results: Float64Array = new Float64Array(new SharedArrayBuffer(8));
   private readyChecked = false;
 
@@ -138,23 +134,29 @@ export class ThreadPool implements ChunkRunner {
   }
 
   /** Grows the shared buffers to hold a job (new buffers are sent to the workers). */
-  private ensure(floats: number, resultFloats: number): void {
+  private ensure(floats: number, doubles: number, resultFloats: number): void {
     let changed = false;
     if (this.data.length < floats) {
       this.data = new Float32Array(new SharedArrayBuffer(4 * floats));
+      changed = true;
+    }
+    if (this.data64.length < doubles) {
+      this.data64 = new Float64Array(new SharedArrayBuffer(8 * doubles));
       changed = true;
     }
     if (this.results.length < resultFloats) {
       this.results = new Float64Array(new SharedArrayBuffer(8 * resultFloats));
       changed = true;
     }
-    if (changed) for (const w of this.workers) w.postMessage({ buffers: { data: this.data.buffer, results: this.results.buffer } });
+    if (changed) for (const w of this.workers) w.postMessage({ buffers: { data: this.data.buffer, data64: this.data64.buffer, results: this.results.buffer } });
   }
 
   /** Copies a job into shared memory and describes where everything lies. */
   private layout(job: ChunkJob, gradSizes: number[]): JobLayout {
     const arrays: [Data, number][] = [];
+    const arrays64: [Float64Array, number][] = [];
     let at = 0;
+    let at64 = 0;
     const place = (d: Data) => {
       arrays.push([d, at]);
       at += d.length;
@@ -164,13 +166,18 @@ export class ThreadPool implements ChunkRunner {
     const v = job.v?.map((t) => [place(t.data), t.shape] as [number, number[]]);
     const batch: JobLayout['batch'] = {};
     for (const [k, val] of Object.entries(job.batch as Record<string, unknown>)) {
-      if (val instanceof Float32Array) batch[k] = [place(val), val.length];
-      else if (typeof val === 'number' || val === null) batch[k] = val;
+      if (val instanceof Float32Array) batch[k] = ['f32', place(val), val.length];
+      else if (val instanceof Float64Array) {
+        arrays64.push([val, at64]);
+        batch[k] = ['f64', at64, val.length];
+        at64 += val.length;
+      } else if (typeof val === 'number' || val === null) batch[k] = val;
       else throw new Error(`worker threads: batch field ${k} cannot be shared`);
     }
     const slot = SUMS + gradSizes.reduce((a, b) => a + b, 0);
-    this.ensure(at, job.chunks.length * slot);
+    this.ensure(at, at64, job.chunks.length * slot);
     for (const [d, off] of arrays) this.data.set(d, off);
+    for (const [d, off] of arrays64) this.data64.set(d, off);
     return { kind: job.kind, chunks: job.chunks, wholeBatch: job.wholeBatch, structural: job.structural, weights, v, batch, slot, gradSizes };
   }
 
@@ -185,7 +192,7 @@ export class ThreadPool implements ChunkRunner {
     Atomics.store(this.control, DONE, 0);
     for (const w of this.workers) w.postMessage({ layout });
     whileComputing?.();
-    takeChunks(trials, jobFromShared(layout, this.data), layout, this.control, this.results);
+    takeChunks(trials, jobFromShared(layout, this.data, this.data64), layout, this.control, this.results);
     this.waitFor(DONE, this.workers.length);
     return job.chunks.map((_, i) => {
       const at = i * layout.slot;

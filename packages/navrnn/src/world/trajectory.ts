@@ -78,14 +78,14 @@ export interface Trajectories {
  * The position after each step, [T][B] of x, y: what a network reading step t's input should
  * report (index (t * B + b) * 2; a view of `positions` without the starts, no copy).
  */
-export function positionsAfterSteps(tr: Trajectories): Float64Array {
+export function positionsAfterSteps(tr: Pick<Trajectories, 'positions' | 'batch'>): Float64Array {
   return tr.positions.subarray(tr.batch * 2);
 }
 
 /** Trials [from, to) of a time-major [T][B][width] array, gathered step by step into [T][to - from][width]. */
-export function gatherTrials(src: Float32Array, steps: number, batch: number, from: number, to: number, width: number): Float32Array {
+export function gatherTrials<A extends Float32Array | Float64Array>(src: A, steps: number, batch: number, from: number, to: number, width: number): A {
   const n = to - from;
-  const out = new Float32Array(steps * n * width);
+  const out = (src instanceof Float64Array ? new Float64Array(steps * n * width) : new Float32Array(steps * n * width)) as A;
   for (let t = 0; t < steps; t++) out.set(src.subarray((t * batch + from) * width, (t * batch + to) * width), t * n * width);
   return out;
 }

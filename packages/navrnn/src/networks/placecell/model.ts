@@ -173,11 +173,18 @@ export interface PlaceCellBatch {
 }
 
 /**
- * `targetCells` (default: `cells`) may code the targets differently from the start (a curriculum
- * that trains on the plain code first keeps the start's code fixed, so the encoder's input does
- * not change under it).
+ * Trials before their place codes: the inputs and the positions ([T + 1][B][2], starts first). A
+ * training step's batch stays in this form until the chunk that computes its loss codes it, so
+ * the codes are made by every thread, not one.
  */
-export function placeCellBatch(cells: PlaceCells, tr: Trajectories, targetCells: PlaceCells = cells): PlaceCellBatch {
+export type PlaceCellTrials = Pick<Trajectories, 'steps' | 'batch' | 'inputs' | 'positions'>;
+
+/**
+ * The batch's codes: the start positions in `cells`' code, the positions after each step in
+ * `targetCells`' (default: `cells`; a curriculum that trains on the plain code first keeps the
+ * start's code fixed, so the encoder's input does not change under it).
+ */
+export function placeCellBatch(cells: PlaceCells, tr: PlaceCellTrials, targetCells: PlaceCells = cells): PlaceCellBatch {
   const { steps: T, batch: B } = tr;
   const P = cells.count;
   if (targetCells.count !== P) throw new Error(`placeCellBatch: ${P} start cells but ${targetCells.count} target cells`);

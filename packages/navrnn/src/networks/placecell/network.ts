@@ -7,15 +7,15 @@ import type { Backend, Rng } from '@gridcells/tensor';
 import { gatherTrials, type Trajectories } from '../../world/trajectory.js';
 import type { Activity, LossAndGradient, Network, TrialSum } from '../network.js';
 import { placeCellFinish, placeCellLossAndGrad, placeCellPartial, placeCellRollout } from './bptt.js';
-import { PlaceCells, initPlaceCellParams, placeCellBatch, placeCellShapes, type PlaceCellBatch, type PlaceCellConfig, type PlaceCellParams } from './model.js';
+import {
+  PlaceCells, initPlaceCellParams, placeCellBatch, placeCellShapes, type PlaceCellConfig, type PlaceCellParams, type PlaceCellTrials,
+} from './model.js';
 
-/** Trials [from, to) of a batch: their inputs and target codes (gathered per step) and start codes. */
-export function slicePlaceCellTrials(data: PlaceCellBatch, from: number, to: number, m: PlaceCellConfig): PlaceCellBatch {
+/** Trials [from, to) of a batch: their inputs and positions (starts included), gathered per step. */
+export function slicePlaceCellTrials(data: PlaceCellTrials, from: number, to: number, nInputs: number): PlaceCellTrials {
   const { steps: T, batch: B } = data;
-  const take = (src: Float32Array, width: number) => gatherTrials(src, T, B, from, to, width);
   return {
-    steps: T, batch: to - from, inputs: take(data.inputs, m.nInputs), targets: take(data.targets, m.places),
-    start: data.start.slice(from * m.places, to * m.places),
+    steps: T, batch: to - from, inputs: gatherTrials(data.inputs, T, B, from, to, nInputs), positions: gatherTrials(data.positions, T + 1, B, from, to, 2),
   };
 }
 
@@ -25,13 +25,13 @@ export function slicePlaceCellTrials(data: PlaceCellBatch, from: number, to: num
  * const net = new PlaceCellNetwork(config, cells, getBackend());
  * const { estimates } = net.run(net.init(rng), trajectories);
  */
-export class PlaceCellNetwork implements Network<PlaceCellParams, PlaceCellBatch> {
+export class PlaceCellNetwork implements Network<PlaceCellParams, PlaceCellTrials> {
   readonly kind = 'placecell';
   readonly units: number;
   readonly shapes: Record<string, number[]>;
   readonly signedRates = false;
   readonly startsAtCentre = false;
-  readonly trials: TrialSum<PlaceCellParams, PlaceCellBatch>;
+  readonly trials: TrialSum<PlaceCellParams, PlaceCellTrials>;
   /**
    * The start position reaches the network as the plain (centre-only) code: it is sharp, so the
    * network knows where it starts; the targets are the difference-of-softmaxes code. Sorscher et
@@ -48,8 +48,9 @@ export class PlaceCellNetwork implements Network<PlaceCellParams, PlaceCellBatch
     const m = model;
     this.trials = {
       trials: (batch) => batch.batch,
-      slice: (batch, from, to) => (from === 0 && to === batch.batch ? batch : slicePlaceCellTrials(batch, from, to, m)),
-      partial: (w, chunk, whole) => placeCellPartial(m, w, chunk, kernels, whole),
+      slice: (batch, from, to) => (from === 0 && to === batch.batch ? batch : slicePlaceCellTrials(batch, from, to, m.nInputs)),
+      // each chunk codes its own positions: the codes are most of the cost of a batch's data
+      partial: (w, chunk, whole) => placeCellPartial(m, w, this.codes(chunk), kernels, whole),
       finish: (w, batch, sums, grads) => {
         const r = placeCellFinish(m, w, sums[0], grads, batch.steps, batch.batch);
         return { loss: r.loss, grads: r.grads, parts: { cross_entropy: r.crossEntropy } };
@@ -61,13 +62,18 @@ export class PlaceCellNetwork implements Network<PlaceCellParams, PlaceCellBatch
     return initPlaceCellParams(this.model, rng);
   }
 
-  /** Start codes (plain) and target codes (the run's code) of the trajectories; nothing is drawn. */
-  trainingBatch(tr: Trajectories, _rng: Rng): PlaceCellBatch {
-    return placeCellBatch(this.startCells, tr, this.cells);
+  /** The trajectories' inputs and positions; their codes are made where the loss is computed. Nothing is drawn. */
+  trainingBatch(tr: Trajectories, _rng: Rng): PlaceCellTrials {
+    return { steps: tr.steps, batch: tr.batch, inputs: tr.inputs, positions: tr.positions };
   }
 
-  lossAndGradient(w: PlaceCellParams, batch: PlaceCellBatch, whileComputing?: () => void): LossAndGradient {
-    const r = placeCellLossAndGrad(this.model, w, batch, this.kernels);
+  /** Start codes (plain) and target codes (the run's code) of trials. */
+  codes(trials: PlaceCellTrials) {
+    return placeCellBatch(this.startCells, trials, this.cells);
+  }
+
+  lossAndGradient(w: PlaceCellParams, batch: PlaceCellTrials, whileComputing?: () => void): LossAndGradient {
+    const r = placeCellLossAndGrad(this.model, w, this.codes(batch), this.kernels);
     whileComputing?.();
     return { loss: r.loss, grads: r.grads, parts: { cross_entropy: r.crossEntropy } };
   }
