@@ -116,7 +116,7 @@ export const configSchema = z.strictObject({
      * Trials per chunk of a step's batch: the unit the threads share. The numbers of a run depend on
      * it (sums are taken chunk by chunk, in order), not on the number of threads.
      */
-    chunkTrials: int(1, 100_000).default(16),
+    chunkTrials: int(1, 100_000).default(8),
     evalEvery: int(1, 10_000_000).default(50),
     evalBatch: int(1, 100_000).default(64),
     checkpointEvery: int(1, 10_000_000).default(100),
