@@ -145,11 +145,11 @@ export const PRESETS: Record<string, { description: string; config: ConfigInput 
     config: { arena: { kind: 'hexagon', side: 0.6 }, model: { hidden: 100, init: 'gaussian', initGain: 1.5 }, train: { ...PAPER, steps: 10_000 } },
   },
   placecell: {
-    description: 'PlaceCellRNN (Sorscher et al.) sized for a 2-core CPU: 2.2 m square, 256 ReLU units, 256 place cells (sigma 12 cm, surround), batch 200 x 20 steps, Adam lr 1e-3; under 20 min',
+    description: 'PlaceCellRNN (Sorscher et al.) sized for a 2-core CPU: 2.2 m square, 256 ReLU units, 256 place cells (sigma 12 cm, surround), batch 200 x 20 steps in 2 chunks of 100 (one a core), Adam lr 1e-3; about 6 min on 2 cores',
     config: {
       network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, encoding: 'velocity',
       model: { hidden: 256 }, placeCells: { count: 256 },
-      train: { steps: 4000, batch: 200, timeSteps: 20, chunkTrials: 50, lr: 1e-3, clip: null, evalEvery: 250, evalBatch: 200, checkpointEvery: 500 },
+      train: { steps: 4000, batch: 200, timeSteps: 20, chunkTrials: 100, lr: 1e-3, clip: null, evalEvery: 250, evalBatch: 200, checkpointEvery: 500 },
     },
   },
   'sorscher-square': {
