@@ -39,9 +39,12 @@ export async function analyzeRun(runDir: string, opts: AnalyzeOptions & { checkp
     const network = analysisNetwork(cfg);
     const mapOpts: AnalyzeOptions = { trials: opts.trials, burnIn: opts.burnIn };
     const trained = analyzeParams(cfg, params, mapOpts, network);
-    const untrained = analyzeParams(cfg, untrainedParams(cfg, network), mapOpts, network);
+    const untrainedWeights = untrainedParams(cfg, network);
+    const untrained = analyzeParams(cfg, untrainedWeights, mapOpts, network);
     const checkpoints = listCheckpoints(runDir).map(([step, d]) => ({ step, params: d === dir ? params : loadRunCheckpoint(cfg, d).params }));
-    const dev = development(cfg, checkpoints, mapOpts);
+    // the checkpoint analysed above and the untrained network are not scored twice
+    const scored = new Map([[params, trained.counts], [untrainedWeights, untrained.counts]]);
+    const dev = development(cfg, checkpoints, mapOpts, network, untrainedWeights, scored);
     const longPath = longPathError(cfg, params, opts.longFactor ?? 100, 16, 777, network);
     const analysisDir = writeAnalysis(runDir, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend, development: dev, long_path: longPath });
     const config = readJsonFile(join(runDir, 'config.json'), 'the run config') as Record<string, unknown>;

@@ -182,9 +182,14 @@ export function writeAnalysis(runDir: string, trained: Analysis, untrained: Anal
   return dir;
 }
 
-/** Counts per class at every checkpoint of a run (and step 0, the untrained network). */
-export function development(cfg: RunConfig, checkpoints: { step: number; params: Weights }[], opts: AnalyzeOptions = {}): { step: number; counts: Record<CellClass, number> }[] {
-  const network = analysisNetwork(cfg);
-  const all = [{ step: 0, params: untrainedParams(cfg, network) }, ...checkpoints.filter((c) => c.step > 0)];
-  return all.map(({ step, params }) => ({ step, counts: analyzeParams(cfg, params, opts, network).counts }));
+/**
+ * Counts per class at every checkpoint of a run (and step 0, the untrained network). `scored`:
+ * counts of weights already analysed with the same options, used instead of scoring them again.
+ */
+export function development(
+  cfg: RunConfig, checkpoints: { step: number; params: Weights }[], opts: AnalyzeOptions = {}, network: Network = analysisNetwork(cfg),
+  untrained: Weights = untrainedParams(cfg, network), scored: Map<Weights, Record<CellClass, number>> = new Map(),
+): { step: number; counts: Record<CellClass, number> }[] {
+  const all = [{ step: 0, params: untrained }, ...checkpoints.filter((c) => c.step > 0)];
+  return all.map(({ step, params }) => ({ step, counts: scored.get(params) ?? analyzeParams(cfg, params, opts, network).counts }));
 }
