@@ -6,22 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setBackend } from '@gridcells/tensor';
 import { tensorKernels } from '../backends/resolve.js';
 import { networkFor } from '../networks/build.js';
-import { jobFromShared, takeChunks, type JobLayout } from './threads.js';
-
-const DONE = 1;
-const READY = 2;
-const FAILED = 3;
+import { DONE, READY, jobFromShared, recordFailure, takeChunks, type JobLayout } from './threads.js';
 
 const control = new Int32Array(workerData.control as SharedArrayBuffer);
 const errorText = new Uint8Array(workerData.error as SharedArrayBuffer);
 let data: Float32Array = new Float32Array(0);
 let data64: Float64Array = new Float64Array(0);
 let results: Float64Array = new Float64Array(0);
-
-function report(message: string): void {
-  errorText.fill(0).set(new TextEncoder().encode(message).slice(0, errorText.length - 1));
-  Atomics.store(control, FAILED, 1);
-}
 
 try {
   setBackend(tensorKernels(workerData.backend));
@@ -38,13 +29,13 @@ try {
     try {
       takeChunks(trials, jobFromShared(m.layout!, data, data64), m.layout!, control, results);
     } catch (e) {
-      report(`worker thread: ${(e as Error).message}`);
+      recordFailure(control, errorText, `worker thread: ${(e as Error).message}`);
     }
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);
   });
 } catch (e) {
-  report(`worker thread: ${(e as Error).message}`);
+  recordFailure(control, errorText, `worker thread: ${(e as Error).message}`);
 }
 Atomics.add(control, READY, 1);
 Atomics.notify(control, READY);

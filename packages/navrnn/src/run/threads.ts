@@ -16,11 +16,18 @@ import type { ResolvedBackend } from '../backends/resolve.js';
 import type { TrialSum } from '../networks/network.js';
 import { runChunk, type ChunkJob, type ChunkResult, type ChunkRunner } from '../networks/chunks.js';
 
-/** Control words in shared memory. */
-const NEXT = 0; // the next chunk to take
-const DONE = 1; // workers that finished the current job
-const READY = 2; // workers that have started
-const FAILED = 3; // 1 when a worker failed (its message in the error buffer)
+/** Control words in shared memory (this thread's and the workers'). */
+export const NEXT = 0; // the next chunk to take
+export const DONE = 1; // workers that finished the current job
+export const READY = 2; // workers that have started
+export const FAILED = 3; // 1 when a thread failed (its message in the error buffer)
+
+/** Records a failure for the waiting thread: the message in the error buffer, then the flag. */
+export function recordFailure(control: Int32Array, errorText: Uint8Array, message: string): void {
+  errorText.fill(0).set(new TextEncoder().encode(message).slice(0, errorText.length - 1));
+  Atomics.store(control, FAILED, 1);
+  Atomics.notify(control, DONE);
+}
 /** The most sums a chunk result holds. */
 const SUMS = 4;
 /** How long a job may take before the pool gives up on it (a worker that died never reports). */
@@ -107,18 +114,12 @@ export class ThreadPool implements ChunkRunner {
     for (let t = 1; t < threads; t++) {
       const w = new Worker(workerUrl(), { workerData: { cfg, backend, control: this.control.buffer, error: this.errorText.buffer } });
       // a worker that fails outside a job still ends the waiting with an error
-      w.on('error', (e) => this.fail(`worker thread: ${e.message}`));
+      w.on('error', (e) => recordFailure(this.control, this.errorText, `worker thread: ${e.message}`));
       w.unref();
       this.workers.push(w);
     }
   }
 
-  private fail(message: string): void {
-    const bytes = new TextEncoder().encode(message).slice(0, this.errorText.length - 1);
-    this.errorText.fill(0).set(bytes);
-    Atomics.store(this.control, FAILED, 1);
-    Atomics.notify(this.control, DONE);
-  }
 
   /** Waits until `count` control word reaches `target`, or a worker fails, or the job times out. */
   private waitFor(word: number, target: number): void {
