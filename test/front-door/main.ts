@@ -11,7 +11,7 @@ import { analyzeParams, presetConfig, train, type TrainResult } from '@gridcells
 
 const cfg = presetConfig('quick', { seed: 1, model: { hidden: 8 }, train: { steps: 20, batch: 8, timeSteps: 20, evalEvery: 10, checkpointEvery: 10 } });
 const result: TrainResult = await train(cfg, { out: join(mkdtempSync(join(tmpdir(), 'front-door-')), 'run') });
-const analysis = analyzeParams(cfg, result.params, { trials: 10, bins: 10 });
+const analysis = await analyzeParams(cfg, result.params, { trials: 10, bins: 10 });
 
 // a hexagonal lattice (three plane waves 60 degrees apart), 30 x 30 bins, spacing 10 bins
 const n = 30;

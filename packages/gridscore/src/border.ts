@@ -2,7 +2,8 @@
  * Border score after Solstad et al. (Science 2008): (cM − dM) / (cM + dM).
  *
  * - Fields: `detectFields` (rate >= 0.3 x peak, 4-connected, at least 1% and at most 50% of the
- *   visited bins; the upper bound keeps linear ramps out, see fields.ts).
+ *   visited bins; the upper bound keeps linear ramps out, see fields.ts). Signed maps (tanh
+ *   units) are measured from their minimum, in the fields and in the rate weights of dM.
  * - cM, the wall coverage: for each wall of the arena (any simple polygon, not only a square),
  *   its wall bins are the visited bins inside the arena whose centres lie within one bin of that
  *   wall; a field's coverage of the wall is the fraction of those bins it contains. cM is the
@@ -14,7 +15,7 @@
  * with no field gives −1; a map without any spatial variation gives NaN.
  */
 import { binCentre, boxPolygon, distanceToSegment, insidePolygon, walls, type Polygon } from './geometry.js';
-import { detectFields, type FieldOptions } from './fields.js';
+import { detectFields, mapFloor, type FieldOptions } from './fields.js';
 import { isFlat, type RateMap } from './map.js';
 
 /** Field detection settings and the arena outline (bin coordinates) for the border score. */
@@ -62,6 +63,7 @@ export function borderScore(map: RateMap, opts: BorderOptions = {}): BorderResul
     }
   }
   const fields = detectFields(map, opts, inside);
+  const floor = mapFloor(data, opts.signed, inside);
   if (fields.length === 0) return { score: -1, coverage: 0, meanDistance: NaN, fields: 0 };
   let coverage = 0;
   for (const f of fields) {
@@ -76,8 +78,8 @@ export function borderScore(map: RateMap, opts: BorderOptions = {}): BorderResul
   let den = 0;
   for (const f of fields) {
     for (const k of f) {
-      num += data[k] * nearest[k];
-      den += data[k];
+      num += (data[k] - floor) * nearest[k];
+      den += data[k] - floor;
     }
   }
   const meanDistance = num / den / maxDist;

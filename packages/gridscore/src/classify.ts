@@ -13,9 +13,17 @@
  *   corner map scores above 0.5 and no other map does.
  * - band: band score > 0.5; validation bands score 0.65 to 0.96, every other family <= 0.40.
  * - irregular: none of the above.
- * When several criteria hold, grid wins over border, border over band.
+ * When several tests pass, the unit's one class is the first of grid, border, band (a real grid
+ * cell often has a field against a wall and passes the border test too); `spatialTests` reports
+ * every test it passes, and scores.csv lists them.
+ *
+ * Signed maps (tanh units) are scored by the same rule everywhere (fields.ts): measured from
+ * their minimum, so every score is unchanged by adding a constant to a signed map and by scaling
+ * any map by a positive factor.
  */
 import { gridScores, type GridMode } from './grid.js';
+import type { Unvisited } from './autocorrelogram.js';
+import type { Signed } from './fields.js';
 import { gridGeometry } from './geometry-sac.js';
 import { borderScore, type BorderOptions } from './border.js';
 import { bandScore } from './band.js';
@@ -25,6 +33,14 @@ import { smoothMap } from './ratemaps.js';
 /** The spatial class a unit is given. */
 export type CellClass = 'grid' | 'border' | 'band' | 'irregular';
 
+/** The lattice of an autocorrelogram's inner ring: 6 regular peaks, 4, or neither. */
+export type Lattice = 'hexagonal' | 'square' | 'none';
+
+/** The spatial tests a unit can pass, in the order that decides its class. */
+export const SPATIAL_TESTS = ['grid', 'border', 'band'] as const;
+/** One of SPATIAL_TESTS. */
+export type SpatialTest = (typeof SPATIAL_TESTS)[number];
+
 /** Every score of one rate map (the columns of scores.csv). */
 export interface UnitScores {
   score60: number;
@@ -32,9 +48,10 @@ export interface UnitScores {
   score60Minmax: number;
   spacing: number;
   orientation: number;
-  /** Peaks in the SAC's inner ring, and whether they form a lattice. */
+  /** Peaks in the SAC's inner ring, whether they form a lattice, and which. */
   peaks: number;
   periodic: boolean;
+  lattice: Lattice;
   border: number;
   band: number;
 }
@@ -52,11 +69,15 @@ export interface Thresholds {
 /** The default thresholds (see the module's doc for how they were chosen). */
 export const DEFAULT_THRESHOLDS: Thresholds = { grid60: 0.4, grid90: 0.4, border: 0.5, band: 0.5, mode: 'deepmind' };
 
-/** Smoothing and border-score options for `scoreMap`. */
+/** Smoothing, unvisited bins, signed maps and border-score options for `scoreMap`. */
 export interface ScoreOptions {
   /** Gaussian smoothing (sigma in bins) before scoring; default none. */
   smooth?: number;
   border?: BorderOptions;
+  /** Signed-map rule (fields.ts); default 'auto': signed when any bin is negative. */
+  signed?: Signed;
+  /** Unvisited bins in the autocorrelogram (autocorrelogram.ts); default 'exclude', 'zero' for DeepMind's exact scores. */
+  unvisited?: Unvisited;
 }
 
 /**
@@ -71,12 +92,12 @@ export function scoreMap(map: RateMap, opts: ScoreOptions = {}): UnitScores & { 
   if (isFlat(m)) {
     const flat = m.data.some(Number.isFinite) ? 'constant map: scores are undefined' : 'no visited bin: scores are undefined';
     return {
-      score60: NaN, score90: NaN, score60Minmax: NaN, spacing: NaN, orientation: NaN, peaks: 0, periodic: false,
+      score60: NaN, score90: NaN, score60Minmax: NaN, spacing: NaN, orientation: NaN, peaks: 0, periodic: false, lattice: 'none',
       border: NaN, band: NaN,
       warning: note ? `${note}; ${flat}` : flat,
     };
   }
-  const g = gridScores(m);
+  const g = gridScores(m, { unvisited: opts.unvisited });
   const geo = gridGeometry(g.sac);
   return {
     score60: g.score60,
@@ -86,10 +107,31 @@ export function scoreMap(map: RateMap, opts: ScoreOptions = {}): UnitScores & { 
     orientation: geo.orientation,
     peaks: geo.peaks,
     periodic: geo.regular,
-    border: borderScore(m, opts.border).score,
+    lattice: !geo.regular ? 'none' : geo.peaks === 6 ? 'hexagonal' : 'square',
+    border: borderScore(m, { signed: opts.signed, ...opts.border }).score,
     band: bandScore(m).score,
     ...(note ? { warning: note } : {}),
   };
+}
+
+/**
+ * Which spatial tests a unit's scores pass (see the module's doc): grid (a lattice and its score
+ * above threshold: score60 for a hexagonal one, score90 for a square one), border, band.
+ */
+export function spatialTests(s: UnitScores, thresholds: Partial<Thresholds> = {}): Record<SpatialTest, boolean> {
+  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  const gridThreshold = s.lattice === 'square' ? t.grid90 : t.grid60;
+  return { grid: s.lattice !== 'none' && gridScoreOf(s, t.mode) > gridThreshold, border: s.border > t.border, band: s.band > t.band };
+}
+
+/** The grid score that goes with the unit's lattice: score90 for a square one, else score60 (of the mode). */
+export function gridScoreOf(s: UnitScores, mode: GridMode = 'deepmind'): number {
+  return s.lattice === 'square' ? s.score90 : mode === 'minmax' ? s.score60Minmax : s.score60;
+}
+
+/** The one class of a unit that passes `tests`: the first passed of grid, border, band, else irregular. */
+export function classOf(tests: Record<SpatialTest, boolean>): CellClass {
+  return SPATIAL_TESTS.find((k) => tests[k]) ?? 'irregular';
 }
 
 /**
@@ -98,12 +140,5 @@ export function scoreMap(map: RateMap, opts: ScoreOptions = {}): UnitScores & { 
  * @example classify(scoreMap(map)) // 'grid' | 'border' | 'band' | 'irregular'
  */
 export function classify(s: UnitScores, thresholds: Partial<Thresholds> = {}): CellClass {
-  const t = { ...DEFAULT_THRESHOLDS, ...thresholds };
-  const s60 = t.mode === 'minmax' ? s.score60Minmax : s.score60;
-  const hexagonal = s.periodic && s.peaks === 6 && s60 > t.grid60;
-  const square = s.periodic && s.peaks === 4 && s.score90 > t.grid90;
-  if (hexagonal || square) return 'grid';
-  if (s.border > t.border) return 'border';
-  if (s.band > t.band) return 'band';
-  return 'irregular';
+  return classOf(spatialTests(s, thresholds));
 }

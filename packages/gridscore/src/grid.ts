@@ -17,7 +17,7 @@
  * Caution: this score rewards smooth maps and linear ramps (a ramp scores 2+).
  * A high score alone is not evidence of a grid; `classify` also asks for a periodic SAC.
  */
-import { autocorrelogram, type Autocorrelogram } from './autocorrelogram.js';
+import { autocorrelogram, type Autocorrelogram, type Unvisited } from './autocorrelogram.js';
 import { rotate, splineCoefficients } from './rotate.js';
 import type { RateMap } from './map.js';
 
@@ -46,21 +46,21 @@ export const RING_INNER = 0.2;
 const ANGLES = [30, 45, 60, 90, 120, 135, 150] as const;
 
 /**
- * Grid scores of a square rate map, exactly as DeepMind's GridScorer (see the module's doc).
+ * Grid scores of a rate map (see the module's doc). With `unvisited: 'zero'` they are DeepMind's
+ * GridScorer's exactly; the default excludes unvisited bins from the autocorrelogram, which gives
+ * the same numbers on a map without unvisited bins. A rectangular H x W map has ring radii
+ * measured in its shorter side.
  *
  * @example const { score60, score90 } = gridScores(rateMap(values, 20));
  */
-export function gridScores(map: RateMap): GridScores {
-  if (map.height !== map.width) {
-    throw new Error(`gridScores: the DeepMind scorer needs a square map, got ${map.height} x ${map.width}`);
-  }
-  const n = map.height;
-  const sac = autocorrelogram(map);
-  const side = sac.height;
-  const coef = splineCoefficients(sac.data, side, side);
-  const rotated = new Map<number, Float64Array>(ANGLES.map((a) => [a, rotate(sac.data, side, side, a, coef)]));
-  const dist = new Float64Array(side * side);
-  for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) dist[i * side + j] = Math.sqrt((i - (n - 1)) ** 2 + (j - (n - 1)) ** 2);
+export function gridScores(map: RateMap, opts: { unvisited?: Unvisited } = {}): GridScores {
+  const n = Math.min(map.height, map.width);
+  const sac = autocorrelogram(map, { unvisited: opts.unvisited });
+  const [H, W] = [sac.height, sac.width];
+  const coef = splineCoefficients(sac.data, H, W);
+  const rotated = new Map<number, Float64Array>(ANGLES.map((a) => [a, rotate(sac.data, H, W, a, coef)]));
+  const dist = new Float64Array(H * W);
+  for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) dist[i * W + j] = Math.sqrt((i - (map.height - 1)) ** 2 + (j - (map.width - 1)) ** 2);
 
   const best = { s60: -Infinity, s60m: -Infinity, s90: -Infinity, r60: NaN, r60m: NaN, r90: NaN };
   const lower = RING_INNER * n;
@@ -100,7 +100,7 @@ function finite(x: number): number {
 }
 
 /** The score of the chosen mode. */
-export function gridScore(map: RateMap, mode: GridMode = 'deepmind'): number {
-  const s = gridScores(map);
+export function gridScore(map: RateMap, mode: GridMode = 'deepmind', unvisited?: Unvisited): number {
+  const s = gridScores(map, { unvisited });
   return mode === 'minmax' ? s.score60Minmax : s.score60;
 }

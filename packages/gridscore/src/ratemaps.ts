@@ -29,33 +29,37 @@ export interface RateMapsResult {
   bounds: [[number, number], [number, number]];
 }
 
-/**
- * @param x, y positions, one per sample
- * @param activity samples x units, row-major (sample t, unit u at t * units + u)
- */
-export function rateMaps(
-  x: ArrayLike<number>, y: ArrayLike<number>, activity: ArrayLike<number>, units: number, opts: RateMapOptions = {},
-): RateMapsResult {
+/** Where each sample falls: its bin (row * cols + col, or -1 when outside the bounds or not a number), and the bins' occupancy. */
+export interface Binning {
+  /** Bin of each sample, -1 for a sample not binned. */
+  bin: Int32Array;
+  /** Samples per bin. */
+  occupancy: Float64Array;
+  /** 1 for a bin whose centre is outside the arena (never a rate). */
+  outside: Uint8Array;
+  rows: number;
+  cols: number;
+  bounds: [[number, number], [number, number]];
+}
+
+/** Bins every sample (see `rateMaps` for the options). */
+export function binSamples(x: ArrayLike<number>, y: ArrayLike<number>, opts: RateMapOptions = {}): Binning {
   const T = x.length;
   if (y.length !== T) throw new Error(`rateMaps: ${T} x positions but ${y.length} y positions`);
-  if (activity.length !== T * units) {
-    throw new Error(`rateMaps: activity has ${activity.length} values, expected samples x units = ${T} x ${units}`);
-  }
   const [rows, cols] = opts.bins ?? [20, 20];
   if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows > 0 && cols > 0)) {
     throw new Error(`rateMaps: bins must be two positive integers, got [${rows}, ${cols}]`);
   }
   const bounds = opts.bounds ?? boundsOf(opts.arena, x, y);
   const [[x0, x1], [y0, y1]] = bounds;
-  const sums = new Float64Array(units * rows * cols);
+  const bin = new Int32Array(T);
   const occupancy = new Float64Array(rows * cols);
   for (let t = 0; t < T; t++) {
     const c = Math.min(cols - 1, Math.floor(((x[t] - x0) / (x1 - x0)) * cols));
     const r = Math.min(rows - 1, Math.floor(((y[t] - y0) / (y1 - y0)) * rows));
-    if (!(c >= 0 && r >= 0)) continue; // outside the bounds (or NaN): not binned
-    const b = r * cols + c;
-    occupancy[b]++;
-    for (let u = 0; u < units; u++) sums[u * rows * cols + b] += activity[t * units + u];
+    // outside the bounds (or NaN): not binned
+    bin[t] = c >= 0 && r >= 0 ? r * cols + c : -1;
+    if (bin[t] >= 0) occupancy[bin[t]]++;
   }
   const outside = new Uint8Array(rows * cols);
   if (opts.arena) {
@@ -66,14 +70,49 @@ export function rateMaps(
       }
     }
   }
+  return { bin, occupancy, outside, rows, cols, bounds };
+}
+
+/**
+ * Every unit's rate map from binned samples, with the activity circularly shifted by `shift`
+ * samples against the positions (sample t gets the activity of sample t - shift; 0: none): the
+ * shuffle test's null maps come from the same code as the real ones.
+ */
+export function mapsOfBinning(b: Binning, activity: ArrayLike<number>, units: number, shift = 0, smooth = 0): RateMap[] {
+  const T = b.bin.length;
+  const B = b.rows * b.cols;
+  // bin-major sums (a bin's units side by side): the activity is read row by row
+  const sums = new Float64Array(B * units);
+  for (let t = 0; t < T; t++) {
+    const k = b.bin[t];
+    if (k < 0) continue;
+    const src = ((t - shift) % T + T) % T;
+    const a = src * units;
+    const o = k * units;
+    for (let u = 0; u < units; u++) sums[o + u] += activity[a + u];
+  }
   const maps: RateMap[] = [];
   for (let u = 0; u < units; u++) {
-    const data = new Float64Array(rows * cols);
-    for (let b = 0; b < rows * cols; b++) data[b] = occupancy[b] > 0 && !outside[b] ? sums[u * rows * cols + b] / occupancy[b] : NaN;
-    const map = { data, height: rows, width: cols };
-    maps.push(opts.smooth ? smoothMap(map, opts.smooth) : map);
+    const data = new Float64Array(B);
+    for (let k = 0; k < B; k++) data[k] = b.occupancy[k] > 0 && !b.outside[k] ? sums[k * units + u] / b.occupancy[k] : NaN;
+    const map = { data, height: b.rows, width: b.cols };
+    maps.push(smooth ? smoothMap(map, smooth) : map);
   }
-  return { maps, occupancy, bounds };
+  return maps;
+}
+
+/**
+ * @param x, y positions, one per sample
+ * @param activity samples x units, row-major (sample t, unit u at t * units + u)
+ */
+export function rateMaps(
+  x: ArrayLike<number>, y: ArrayLike<number>, activity: ArrayLike<number>, units: number, opts: RateMapOptions = {},
+): RateMapsResult {
+  if (activity.length !== x.length * units) {
+    throw new Error(`rateMaps: activity has ${activity.length} values, expected samples x units = ${x.length} x ${units}`);
+  }
+  const b = binSamples(x, y, opts);
+  return { maps: mapsOfBinning(b, activity, units, 0, opts.smooth), occupancy: b.occupancy, bounds: b.bounds };
 }
 
 function boundsOf(arena: Point[] | undefined, x: ArrayLike<number>, y: ArrayLike<number>): [[number, number], [number, number]] {

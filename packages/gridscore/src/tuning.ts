@@ -10,7 +10,8 @@ import type { RateMap } from './map.js';
  *   bitsPerUnit   = Σ p_i (lambda_i/lambda) log2(lambda_i/lambda)   (bits per spike for spike rates)
  *   bitsPerSecond = lambda x bitsPerUnit
  *   sparsity      = (Σ p_i lambda_i)² / Σ p_i lambda_i²
- * Rates must be non-negative (shift tanh units first); NaN for a map with zero mean rate.
+ * Rates must be non-negative (measure a signed unit from its minimum first); NaN for a map with
+ * zero mean rate.
  */
 export function spatialInformation(map: RateMap, occupancy?: ArrayLike<number>): { bitsPerUnit: number; bitsPerSecond: number; sparsity: number } {
   const { data } = map;
@@ -40,34 +41,50 @@ export function spatialInformation(map: RateMap, occupancy?: ArrayLike<number>):
  * Head-direction tuning from a time series: the occupancy-normalised tuning curve over `bins`
  * direction bins (default 36, 10 degrees) and its mean resultant vector: length in [0, 1]
  * (1 = fires in one direction only) and preferred direction in degrees [0, 360). Rates must be
- * non-negative (shift a tanh unit by +1 first): shifting each curve by its own minimum would make
- * an almost flat curve look sharply tuned.
+ * non-negative: a signed unit (tanh) is measured from the minimum of its whole series (not of
+ * its curve: shifting each curve by its own minimum would make an almost flat curve look sharply
+ * tuned).
  */
 export function headDirectionTuning(heading: ArrayLike<number>, activity: ArrayLike<number>, bins = 36) {
   if (heading.length !== activity.length) throw new Error(`headDirectionTuning: ${heading.length} headings but ${activity.length} activity samples`);
+  const bin = directionBins(heading, bins);
   const sum = new Float64Array(bins);
   const count = new Float64Array(bins);
   for (let t = 0; t < heading.length; t++) {
-    const a = ((heading[t] % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI);
-    const b = Math.min(bins - 1, Math.floor((a / (2 * Math.PI)) * bins));
-    sum[b] += activity[t];
-    count[b]++;
+    sum[bin[t]] += activity[t];
+    count[bin[t]]++;
   }
   const curve = Array.from(sum, (s, b) => (count[b] > 0 ? s / count[b] : NaN));
   const lowest = Math.min(...curve.filter(Number.isFinite));
-  if (lowest < 0) throw new Error(`headDirectionTuning: rates must be >= 0 (the tuning curve reaches ${lowest}); shift the activity first`);
-  const lo = 0;
+  if (lowest < 0) throw new Error(`headDirectionTuning: rates must be >= 0 (the tuning curve reaches ${lowest}); measure a signed unit from its minimum first`);
+  return { ...resultant(curve), curve };
+}
+
+/** Each sample's direction bin (of `bins` over [0, 2 pi)). */
+export function directionBins(heading: ArrayLike<number>, bins = 36): Int32Array {
+  const out = new Int32Array(heading.length);
+  for (let t = 0; t < heading.length; t++) {
+    const a = ((heading[t] % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI);
+    out[t] = Math.min(bins - 1, Math.floor((a / (2 * Math.PI)) * bins));
+  }
+  return out;
+}
+
+/** The mean resultant vector of a non-negative tuning curve over equal direction bins (NaN bins skipped). */
+export function resultant(curve: ArrayLike<number>): { resultantLength: number; preferredDirection: number } {
+  const bins = curve.length;
   let c = 0, s = 0, n = 0;
-  curve.forEach((r, b) => {
-    if (!Number.isFinite(r)) return;
+  for (let b = 0; b < bins; b++) {
+    const r = curve[b];
+    if (!Number.isFinite(r)) continue;
     const th = ((b + 0.5) / bins) * 2 * Math.PI;
-    c += (r - lo) * Math.cos(th);
-    s += (r - lo) * Math.sin(th);
-    n += r - lo;
-  });
+    c += r * Math.cos(th);
+    s += r * Math.sin(th);
+    n += r;
+  }
   const resultantLength = n > 0 ? Math.hypot(c, s) / n : NaN;
   const preferredDirection = n > 0 ? (((Math.atan2(s, c) * 180) / Math.PI) + 360) % 360 : NaN;
-  return { resultantLength, preferredDirection, curve };
+  return { resultantLength, preferredDirection };
 }
 
 /**

@@ -1,12 +1,12 @@
 /**
- * Rate maps, tuning statistics, classification and the shuffle test, against closed forms and
+ * Rate maps, tuning statistics and classification, against closed forms and
  * constructed examples.
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
   rateMaps, smoothMap, rateMap, spatialInformation, headDirectionTuning, speedTuning, scoreMap, classify,
-  shuffleTest, gridScore, mulberry32, mosaicPng, gridGeometry, gridScores, MIN_PEAK_PROMINENCE,
+  gridScore, mulberry32, mosaicPng, gridGeometry, gridScores, MIN_PEAK_PROMINENCE,
 } from '@gridcells/gridscore';
 import { PNG } from 'pngjs';
 import { interpolateViridis } from 'd3-scale-chromatic';
@@ -132,22 +132,6 @@ describe('classification', () => {
     const s = scoreMap(mapOf(readScores().find((r) => r.family === 'band')!));
     expect(classify(s)).toBe('band');
     expect(classify(s, { band: 0.99 })).toBe('irregular');
-  });
-});
-
-describe('shuffle test', () => {
-  it('a grid cell is significant; a unit whose activity ignores position is not', () => {
-    const { x, y } = walk(20000, 3);
-    const f = hexGrid(7, 0);
-    const grid = Array.from(x, (v, t) => f(v * 20, y[t] * 20));
-    const rand = mulberry32(9);
-    const noise = Array.from(x, () => rand());
-    const opts = { bins: [20, 20] as [number, number], bounds: [[0, 1], [0, 1]] as [[number, number], [number, number]], shuffles: 30, seed: 1 };
-    const g = shuffleTest(x, y, grid, (m) => gridScore(m), opts);
-    expect(g.significant).toBe(true);
-    expect(g.p).toBeLessThan(0.05);
-    const n = shuffleTest(x, y, noise, (m) => gridScore(m), opts);
-    expect(n.significant).toBe(false);
   });
 });
 

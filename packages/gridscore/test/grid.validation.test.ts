@@ -1,7 +1,8 @@
 /**
- * The `deepmind` grid scores reproduce DeepMind's GridScorer on every map of the public validation
- * set (reference numbers computed with the upstream Python code): score60 (mean and min-max form)
- * and score90 within 1e-9, the ring that gave each maximum, and NaN exactly where the reference is NaN.
+ * With unvisited bins as zeros, the grid scores reproduce DeepMind's GridScorer on every map of
+ * the public validation set (reference numbers computed with the upstream Python code): score60
+ * (mean and min-max form) and score90 within 1e-9, the ring that gave each maximum, and NaN
+ * exactly where the reference is NaN.
  */
 import { describe, it, expect } from 'vitest';
 import { gridScores } from '@gridcells/gridscore';
@@ -20,7 +21,7 @@ describe('DeepMind grid scores on the validation set', () => {
     expect(new Set(rows.map((r) => r.family)).size).toBe(8);
   });
   it.each(rows.map((r) => [`${r.file}[${r.index}] ${r.family}/${r.variant}`, r] as const))('%s', (_, row) => {
-    const s = gridScores(mapOf(row));
+    const s = gridScores(mapOf(row), { unvisited: 'zero' });
     expectMatch(s.score60, num(row.dm_score60_mean), 'score60');
     expectMatch(s.score60Minmax, num(row.dm_score60_minmax), 'score60 minmax');
     expectMatch(s.score90, num(row.dm_score90_mean), 'score90');

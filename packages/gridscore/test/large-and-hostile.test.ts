@@ -41,16 +41,18 @@ function npy(name: string, data: Float32Array, shape: number[]): string {
 }
 
 describe('autocorrelogram by FFT', () => {
-  it('equals the direct sums within 1e-9 on maps above the FFT size: raw and smoothed, with unvisited bins', () => {
+  it('equals the direct sums within 1e-9 on maps above the FFT size: raw and smoothed, with unvisited bins left out or as zeros', () => {
     const rnd = uniforms(7);
     let worst = 0;
     for (const [h, w, holes] of [[65, 65, 0], [70, 81, 0.1], [66, 66, 0.3], [64, 90, 0.05], [100, 100, 0.5]]) {
       expect(h * w).toBeGreaterThan(FFT_ABOVE_BINS);
       const raw = rateMap(Array.from({ length: h * w }, () => (rnd() < holes ? NaN : rnd() * 3)), h, w);
       for (const map of [raw, smoothMap(raw, 1.5)]) {
-        const a = autocorrelogram(map, 'direct').data;
-        const b = autocorrelogram(map, 'fft').data;
-        for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+        for (const unvisited of ['exclude', 'zero'] as const) {
+          const a = autocorrelogram(map, { method: 'direct', unvisited }).data;
+          const b = autocorrelogram(map, { method: 'fft', unvisited }).data;
+          for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+        }
       }
     }
     expect(worst).toBeLessThan(1e-9);
@@ -84,11 +86,29 @@ describe('gridscore on large maps and hostile input', () => {
   }, 120_000);
 
   it('maps larger than the limit are refused at once, naming the limit', () => {
-    oneLine(run(npy('huge.npy', new Float32Array(1100 * 1100), [1100, 1100])), /1100 x 1100 bins; at most 1024 x 1024/);
+    oneLine(run(npy('huge.npy', new Float32Array(1100 * 1100), [1100, 1100])), /1100 x 1100 bins; at most 1024 bins a side/);
   });
 
-  it('rectangular maps get one line, not a stack trace', () => {
-    oneLine(run(npy('rect.npy', new Float32Array(2 * 20 * 30).fill(1), [2, 20, 30])), /20 x 30 bins; the grid score needs square maps/);
+  it('rectangular maps (a 59 x 98 session) are scored: a lattice is grid, a field against the long wall is border', () => {
+    const [h, w] = [59, 98];
+    const grid = new Float32Array(h * w);
+    const wall = new Float32Array(h * w);
+    const k = (4 * Math.PI) / (Math.sqrt(3) * 18);
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const [x, y] = [j + 0.5, i + 0.5];
+        grid[i * w + j] = Math.max(0, [30, 90, 150].reduce((s, a) => s + Math.cos(k * (x * Math.cos((a * Math.PI) / 180) + y * Math.sin((a * Math.PI) / 180))), 0));
+        wall[i * w + j] = Math.exp(-y / 3);
+      }
+    }
+    const both = new Float32Array(2 * h * w);
+    both.set(grid);
+    both.set(wall, h * w);
+    const r = run(npy('rect.npy', both, [2, h, w]));
+    expect(r.status, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.map((c) => c[11])).toEqual(['grid', 'border']);
+    expect(rows[0][7]).toBe('hexagonal');
   });
 
   it('--smooth wider than the maps is refused; smoothMap itself stays bounded', () => {

@@ -58,10 +58,10 @@ describe('.npy', () => {
 
 describe('gridscore CLI', () => {
   it('prints the documented CSV, and its scores equal the library\'s and the reference', () => {
-    const r = run([join(FIXTURES, 'maps_n32.npy')]);
+    const r = run([join(FIXTURES, 'maps_n32.npy'), '--unvisited', 'zero']);
     expect(r.status).toBe(0);
     const [head, ...lines] = r.stdout.trim().split('\n');
-    expect(head).toBe('index,score60,score90,score60_minmax,spacing,orientation,border,band,class');
+    expect(head).toBe('index,score60,score90,score60_minmax,spacing,orientation,ring_peaks,lattice,border,band,tests,class');
     const refs = readScores().filter((x) => x.file === 'maps_n32.npy');
     expect(lines).toHaveLength(refs.length);
     for (const ref of refs) {
@@ -69,7 +69,7 @@ describe('gridscore CLI', () => {
       if (ref.family === 'degenerate') continue; // constant: NaN with a warning (below)
       expect(Math.abs(Number(cells[1]) - num(ref.dm_score60_mean))).toBeLessThan(1e-8);
       expect(Math.abs(Number(cells[2]) - num(ref.dm_score90_mean))).toBeLessThan(1e-8);
-      expect(['grid', 'border', 'band', 'irregular']).toContain(cells[8]);
+      expect(['grid', 'border', 'band', 'irregular']).toContain(cells[11]);
     }
     expect(r.stderr).toMatch(/warning: .*maps_n32.npy map 20: constant map: scores are undefined/);
   });
@@ -134,7 +134,7 @@ describe('gridscore CLI', () => {
     const r = run([file]);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n').slice(1);
-    expect(lines).toEqual(['0,nan,nan,nan,nan,nan,nan,nan,irregular', '1,nan,nan,nan,nan,nan,nan,nan,irregular']);
+    expect(lines).toEqual(['0,nan,nan,nan,nan,nan,0,none,nan,nan,none,irregular', '1,nan,nan,nan,nan,nan,0,none,nan,nan,none,irregular']);
     expect(r.stderr).toMatch(/map 0: no visited bin/);
     expect(r.stderr).toMatch(/map 1: constant map/);
     expect(existsSync(file)).toBe(true);

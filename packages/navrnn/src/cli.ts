@@ -133,6 +133,8 @@ export function program(): Command {
     .option('--trials <n>', `fresh trajectories for the rate maps (default 200; PlaceCellRNN: 100,000 steps' worth; trials x steps at most ${MAX_SAMPLES.toLocaleString('en')})`)
     .option('--burn-in <n>', 'leading steps of each trajectory left out, 0 to one less than the steps (default 10% of them)')
     .option('--long-factor <n>', 'long-path test: paths this many times the training length (16 paths, at most the sample limit)', '100')
+    .option('--shuffles <n>', 'shuffles per unit for the significance tests (default 100; 0: none)')
+    .option('--threads <n>', 'threads that score the units (default: the cores; the numbers do not depend on it)')
     .action(async (run: string, o) => {
       await analyzeCommand(run, o);
     });
@@ -156,27 +158,34 @@ export function program(): Command {
       process.stderr.write(`gridcells: training ${cfg.preset ?? 'custom config'} for ${cfg.train.steps} steps on the ${backend} backend -> ${o.out}\n`);
       const r = await train(cfg, { out: o.out, onProgress: progressReporter(), notify });
       process.stdout.write(`trained: held-out position error ${r.evalErrorCm.toFixed(2)} cm (always answering the centre: ${r.centreErrorCm.toFixed(2)} cm), ${r.seconds.toFixed(1)} s\n`);
-      await analyzeCommand(o.out, {});
+      await analyzeCommand(o.out, { threads: o.threads });
     });
   return cmd;
 }
 
 /** `analyze`: the analysis of a run, with a table of counts against the untrained network. */
-async function analyzeCommand(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string; longFactor?: string }): Promise<void> {
+async function analyzeCommand(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string; longFactor?: string; shuffles?: string; threads?: string }): Promise<void> {
   const trials = o.trials !== undefined ? intOption(o.trials, '--trials') : undefined;
   if (trials !== undefined && trials < 1) throw new UsageError('--trials must be >= 1');
   const burnIn = o.burnIn !== undefined ? intOption(o.burnIn, '--burn-in') : undefined;
   if (burnIn !== undefined && burnIn < 0) throw new UsageError(`--burn-in must be >= 0, got ${burnIn}`);
   const longFactor = intOption(o.longFactor ?? '100', '--long-factor');
   if (longFactor < 1) throw new UsageError('--long-factor must be >= 1');
-  const a = await analyzeRun(run, { checkpoint: o.checkpoint, trials, burnIn, longFactor });
+  const shuffles = o.shuffles !== undefined ? intOption(o.shuffles, '--shuffles') : undefined;
+  if (shuffles !== undefined && (shuffles < 0 || shuffles > 10_000)) throw new UsageError(`--shuffles must be from 0 to 10000, got ${shuffles}`);
+  const threads = o.threads !== undefined ? intOption(o.threads, '--threads') : undefined;
+  if (threads !== undefined && threads < 1) throw new UsageError(`--threads must be >= 1, got ${threads}`);
+  const a = await analyzeRun(run, { checkpoint: o.checkpoint, trials, burnIn, longFactor, shuffles, threads });
   const classes = ['grid', 'border', 'band', 'irregular'] as const;
-  const row = (name: string, c: Record<string, number>) => `${name.padEnd(22)} ${classes.map((k) => String(c[k]).padStart(11)).join('')}`;
+  const row = (name: string, c: Record<string, number>) => `${name.padEnd(34)} ${classes.map((k) => String(c[k]).padStart(11)).join('')}`;
+  const t = a.trained;
   process.stdout.write(
-    `units by class (${a.trained.units.length} units; thresholds: gridscore defaults)\n` +
-      `${''.padEnd(22)}${classes.map((k) => k.padStart(11)).join('')}\n` +
-      row(`trained (step ${a.step})`, a.trained.counts) + '\n' + row('untrained (step 0)', a.untrained.counts) + '\n' +
-      `scores: ${join(run, 'scores.csv')}; rate maps, tuning and summary: ${a.analysisDir}\nreport: ${a.report}\n`,
+    `units by class (${t.units.length} units; gridscore's thresholds; significant: also above the 99th percentile of ${t.shuffles} shuffles)\n` +
+      `${''.padEnd(34)}${classes.map((k) => k.padStart(11)).join('')}\n` +
+      row(`trained (step ${a.step})`, t.counts) + '\n' + row('trained, significant', t.significantCounts) + '\n' +
+      row('untrained (step 0)', a.untrained.counts) + '\n' + row('untrained, significant', a.untrained.significantCounts) + '\n' +
+      `shuffles: ${t.seconds.toFixed(0)} s trained, ${a.untrained.seconds.toFixed(0)} s untrained, on ${t.threads} threads\n` +
+      `scores: ${join(run, 'scores.csv')}; rate maps and summary: ${a.analysisDir}\nreport: ${a.report}\n`,
   );
 }
 

@@ -6,8 +6,8 @@ import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy } from '@gridcells/gridscore';
-import { probeWebGpuQuietly } from '@gridcells/navrnn';
+import { MAP_COLUMNS, SESSION_COLUMNS, parseNpy } from '@gridcells/gridscore';
+import { parseConfig, placeCellsOf, probeWebGpuQuietly } from '@gridcells/navrnn';
 import { CLI, dir, oneLineError, run } from './cli-helpers.js';
 
 const adapter = await probeWebGpuQuietly();
@@ -113,16 +113,29 @@ describe('gridcells analyze', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/trained \(step 4\)\s+\d+\s+\d+\s+\d+\s+\d+/);
     expect(r.stdout).toMatch(/untrained \(step 0\)/);
+    expect(r.stdout).toMatch(/trained, significant\s+\d+\s+\d+\s+\d+\s+\d+/);
     const lines = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('index,score60,score90,score60_minmax,spacing,orientation,border,band,class');
+    const head = lines[0].split(',');
+    expect(head).toEqual([...MAP_COLUMNS, ...SESSION_COLUMNS]);
     expect(lines).toHaveLength(7);
-    for (const l of lines.slice(1)) expect(l.split(',').at(-1)).toMatch(/^(grid|border|band|irregular)$/);
+    for (const l of lines.slice(1)) {
+      const cells = l.split(',');
+      expect(cells[head.indexOf('class')]).toMatch(/^(grid|border|band|irregular)$/);
+      expect(cells[head.indexOf('significant_class')]).toMatch(/^(grid|border|band|irregular)$/);
+      for (const p of ['grid_pct', 'border_pct', 'band_pct', 'spatial_info_pct', 'hd_pct', 'speed_pct']) {
+        const v = cells[head.indexOf(p)];
+        if (v !== 'nan') expect(Number(v)).toBeGreaterThanOrEqual(0), expect(Number(v)).toBeLessThanOrEqual(100);
+      }
+    }
     const maps = parseNpy(readFileSync(join(out, 'analysis', 'rate_maps.npy')));
     expect(maps.shape).toEqual([6, 20, 20]);
     const summary = JSON.parse(readFileSync(join(out, 'analysis', 'summary.json'), 'utf8'));
     const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
     expect(total(summary.counts)).toBe(6);
     expect(total(summary.untrained_counts)).toBe(6);
+    expect(total(summary.significant_counts)).toBe(6);
+    expect(total(summary.untrained_significant_counts)).toBe(6);
+    expect(summary.shuffles).toBe(100);
   });
 
   it('runs the PlaceCellRNN end to end: train, eval (decoded error), analyze with W_enc in the checkpoints', () => {
@@ -139,7 +152,12 @@ describe('gridcells analyze', () => {
     const e = run('eval', out, '--trials', '8');
     expect(e.status, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout)).toMatchObject({ step: 4, trials: 8, time_steps: 10 });
-    const r = run('analyze', out, '--trials', '100');
+    // a run keeps its untrained weights and its place cells for any later analysis
+    expect(parseNpy(readFileSync(join(out, 'checkpoints', 'step-00000000', 'W_enc.npy'))).shape).toEqual([16, 8]);
+    const centres = parseNpy(readFileSync(join(out, 'place_cells.npy')));
+    expect(centres.shape).toEqual([16, 2]);
+    expect(Array.from(centres.data)).toEqual(Array.from(placeCellsOf(parseConfig(JSON.parse(readFileSync(cfg, 'utf8')))).centres));
+    const r = run('analyze', out, '--trials', '300', '--shuffles', '5');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/units by class \(8 units/);
     expect(readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n')).toHaveLength(9);

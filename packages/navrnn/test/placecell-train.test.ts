@@ -50,9 +50,9 @@ describe('PlaceCellRNN training', () => {
     await expect(train(parseConfig({ ...small(), train: { ...small().train, optimizer: 'hf' } }), { out: join(tmp(), 'y') })).rejects.toThrow(ConfigError);
   });
 
-  it('analysis: ReLU rate maps scored as they are (non-negative, no shift), long paths decoded', () => {
+  it('analysis: ReLU rate maps scored as they are (non-negative, no shift), long paths decoded', async () => {
     const cfg = small();
-    const a = analyzeParams(cfg, untrainedParams(cfg), { trials: 300 });
+    const a = await analyzeParams(cfg, untrainedParams(cfg), { trials: 300, shuffles: 3 });
     expect(a.units).toHaveLength(24);
     expect(a.burnIn).toBe(0);
     for (const m of a.maps) for (const v of m.data) if (Number.isFinite(v)) expect(v).toBeGreaterThanOrEqual(0);

@@ -36,15 +36,16 @@ export async function analyzeRun(runDir: string, opts: AnalyzeOptions & { checkp
   const previous = getBackend();
   setBackend(tensorKernels(backend));
   try {
-    const network = analysisNetwork(cfg);
-    const mapOpts: AnalyzeOptions = { trials: opts.trials, burnIn: opts.burnIn };
-    const trained = analyzeParams(cfg, params, mapOpts, network);
-    const untrainedWeights = untrainedParams(cfg, network);
-    const untrained = analyzeParams(cfg, untrainedWeights, mapOpts, network);
+    const network = analysisNetwork(cfg, runDir);
+    const mapOpts: AnalyzeOptions = { trials: opts.trials, burnIn: opts.burnIn, shuffles: opts.shuffles, threads: opts.threads };
+    const trained = await analyzeParams(cfg, params, mapOpts, network);
     const checkpoints = listCheckpoints(runDir).map(([step, d]) => ({ step, params: d === dir ? params : loadRunCheckpoint(cfg, d).params }));
+    // runs started before step 0 was saved get it from the seed
+    const untrainedWeights = checkpoints.find((c) => c.step === 0)?.params ?? untrainedParams(cfg, network);
+    const untrained = await analyzeParams(cfg, untrainedWeights, mapOpts, network);
     // the checkpoint analysed above and the untrained network are not scored twice
     const scored = new Map([[params, trained.counts], [untrainedWeights, untrained.counts]]);
-    const dev = development(cfg, checkpoints, mapOpts, network, untrainedWeights, scored);
+    const dev = await development(cfg, checkpoints, mapOpts, network, untrainedWeights, scored);
     const longPath = longPathError(cfg, params, opts.longFactor ?? 100, 16, 777, network);
     const analysisDir = writeAnalysis(runDir, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend, development: dev, long_path: longPath });
     const config = readJsonFile(join(runDir, 'config.json'), 'the run config') as Record<string, unknown>;

@@ -61,7 +61,7 @@ export function writeReport(r: ReportInputs): string {
   const best = [...t.units].filter((u) => Number.isFinite(u.score60)).sort((a, b) => b.score60 - a.score60).slice(0, 10);
   add('sac_best.png', 'Spatial autocorrelograms of the ten units with the highest grid score (colour range -1 to 1). A grid cell shows a ring of six peaks.',
     mosaicPng(best.map((u) => {
-      const sac = autocorrelogram({ ...t.maps[u.unit], data: t.maps[u.unit].data.map((v) => v + 1) });
+      const sac = autocorrelogram(t.maps[u.unit]);
       return { data: sac.data, height: sac.height, width: sac.width };
     }), { labels: best.map(unitLabel), range: [-1, 1] }));
   const th = DEFAULT_THRESHOLDS;
@@ -76,7 +76,6 @@ export function writeReport(r: ReportInputs): string {
   add('boundary.svg', 'Each long path\'s mean error against the number of wall encounters on it.',
     lineChart('error against wall encounters', 'wall encounters on the path', 'mean error (cm)', [{ name: 'paths (sorted)', points: byHits, colour: '#d62728' }]));
 
-  const count = (a: Analysis, c: CellClass) => a.counts[c];
   const emergence = CLASSES.filter((c) => c !== 'irregular').map((c) => {
     const base = r.development[0]?.counts[c] ?? 0;
     const first = r.development.find((d) => d.step > 0 && d.counts[c] > base);
@@ -91,6 +90,8 @@ export function writeReport(r: ReportInputs): string {
     const examples = us.slice(0, 3).map((u) => `unit ${u.unit}: speed ${u.speedScore.toFixed(2)}, HD ${u.hdLength.toFixed(2)} at ${u.hdDirection.toFixed(0)}°`).join('; ');
     return `<tr><td>${c}</td><td>${us.length}</td><td>${mean((u) => Math.abs(u.speedScore))}</td><td>${mean((u) => u.hdLength)}</td><td>${esc(examples) || '-'}</td></tr>`;
   });
+  const countRow = (name: string, c: Record<CellClass, number>, f?: Analysis['flagCounts']) =>
+    `<tr><td>${esc(name)}</td>${CLASSES.map((k) => `<td>${c[k]}</td>`).join('')}${f ? `<td>${f.placeLike}</td><td>${f.hdTuned}</td><td>${f.speedTuned}</td>` : '<td></td><td></td><td></td>'}</tr>`;
   const resolved = (r.config.resolved ?? {}) as Record<string, unknown>;
   const wall = metrics.at(-1)?.time_s;
   const img = (f: (typeof figures)[number]) =>
@@ -106,11 +107,14 @@ table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;paddin
 machine ${esc(String(resolved.machine ?? '?'))}, Node ${esc(String(resolved.node ?? '?'))}, started ${esc(String(resolved.started ?? '?'))}, training wall time ${wall !== undefined ? `${wall.toFixed(0)} s` : '?'}.</p>
 <h2>Training</h2>${fig('loss.svg')}${fig('training.svg')}
 <h2>Cell types</h2>
-<table><tr><th></th>${CLASSES.map((c) => `<th>${c}</th>`).join('')}</tr>
-<tr><td>trained (step ${r.step})</td>${CLASSES.map((c) => `<td>${count(t, c)}</td>`).join('')}</tr>
-<tr><td>untrained (step 0, the null)</td>${CLASSES.map((c) => `<td>${count(r.untrained, c)}</td>`).join('')}</tr></table>
-<p>Thresholds (gridscore defaults): grid: periodic autocorrelogram and score60 &gt; ${th.grid60} (hexagonal) or score90 &gt; ${th.grid90} (square);
-border &gt; ${th.border}; band &gt; ${th.band}. Rate maps: ${t.maps.length} units, ${t.trials} fresh trajectories of ${t.timeSteps} steps${t.burnIn ? `, the first ${t.burnIn} steps of each left out` : ''}.</p>
+<table><tr><th></th>${CLASSES.map((c) => `<th>${c}</th>`).join('')}<th>place-like</th><th>HD-tuned</th><th>speed-tuned</th></tr>
+${countRow(`trained (step ${r.step}), thresholds`, t.counts)}${countRow('trained, thresholds and significant', t.significantCounts, t.flagCounts)}
+${countRow('untrained (step 0, the null), thresholds', r.untrained.counts)}${countRow('untrained, thresholds and significant', r.untrained.significantCounts, r.untrained.flagCounts)}</table>
+<p>Thresholds (gridscore defaults): grid: a lattice in the autocorrelogram and score60 &gt; ${th.grid60} (hexagonal) or score90 &gt; ${th.grid90} (square);
+border &gt; ${th.border}; band &gt; ${th.band}. Significant: the score is also above the 99th percentile of ${t.shuffles} shuffles of the unit
+(its activity shifted circularly against the positions by at least ${t.minShift} samples). A unit passing several tests has the first of grid, border, band as its class.
+Rate maps: ${t.maps.length} units, ${t.trials} fresh trajectories of ${t.timeSteps} steps${t.burnIn ? `, the first ${t.burnIn} steps of each left out` : ''}.
+Analysis: ${t.seconds.toFixed(0)} s (trained) and ${r.untrained.seconds.toFixed(0)} s (untrained) on ${t.threads} threads.</p>
 ${fig('rate_maps.png')}${fig('sac_best.png')}
 <div class="row">${fig('hist_score60.svg')}${fig('hist_border.svg')}${fig('hist_band.svg')}</div>
 <h2>Development</h2>${fig('development.svg')}

@@ -2,13 +2,16 @@
  * The one place where a run's config becomes a network: which networks exist, what each can run
  * on, and how each is built from the config's fields.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseNpy } from '@gridcells/gridscore';
 import { ConfigError, runStreams, type RunConfig } from '../config.js';
 import { GPUJS_MODE, resolveBackend, tensorKernels, type ResolvedBackend } from '../backends/resolve.js';
 import { makeArena } from '../world/arena.js';
 import { INPUT_SIZE } from '../world/trajectory.js';
 import type { Network } from './network.js';
 import { CuevaNetwork, cuevaModel } from './cueva/network.js';
-import { PlaceCellNetwork } from './placecell/network.js';
+import { PLACE_CELLS_FILE, PlaceCellNetwork } from './placecell/network.js';
 import { PlaceCells, type PlaceCellConfig } from './placecell/model.js';
 
 /** What each network can run on. */
@@ -43,23 +46,36 @@ export function placeCellConfig(cfg: RunConfig): PlaceCellConfig {
   return { hidden: cfg.model.hidden, places: pc.count, nInputs: INPUT_SIZE[cfg.encoding], sigma: pc.sigma, surround: pc.surround, weightDecay: pc.weightDecay };
 }
 
-/** A run's place cells: centres drawn from its seed, with the config's code. */
-export function placeCellsOf(cfg: RunConfig): PlaceCells {
+/**
+ * A run's place cells with the config's code: the centres saved in its folder
+ * (RUN/place_cells.npy, written when the run started) where `runDir` has them, else drawn from
+ * its seed.
+ */
+export function placeCellsOf(cfg: RunConfig, runDir?: string): PlaceCells {
   const pc = cfg.placeCells;
+  const file = runDir === undefined ? undefined : join(runDir, `${PLACE_CELLS_FILE}.npy`);
+  if (file && existsSync(file)) {
+    const arr = parseNpy(readFileSync(file), file);
+    if (arr.shape.join(',') !== `${pc.count},2` || !Array.from(arr.data).every(Number.isFinite)) {
+      throw new ConfigError(`${file}: expected the centres of placeCells.count = ${pc.count} cells, finite, of shape (${pc.count}, 2); got shape (${arr.shape.join(', ')})`);
+    }
+    return new PlaceCells(pc.count, pc.sigma, pc.surround, Float64Array.from(arr.data));
+  }
   return PlaceCells.inArena(makeArena(cfg.arena), pc.count, pc.sigma, pc.surround, runStreams(cfg.seed).placeCells);
 }
 
 /**
  * The run's network on a resolved backend. For training, `checkTrainable` first; for evaluation
- * and analysis, a CPU backend (backends/resolve.ts: cpuBackend).
+ * and analysis, a CPU backend (backends/resolve.ts: cpuBackend). `runDir`: a run folder whose
+ * saved place cells the network uses (see placeCellsOf).
  *
  * @example
  * const cfg = presetConfig('quick');
  * const net = networkFor(cfg, 'wasm');
  * const w = net.init(runStreams(cfg.seed).init);
  */
-export function networkFor(cfg: RunConfig, backend: ResolvedBackend): Network {
-  if (cfg.network === 'placecell') return new PlaceCellNetwork(placeCellConfig(cfg), placeCellsOf(cfg), tensorKernels(backend));
+export function networkFor(cfg: RunConfig, backend: ResolvedBackend, runDir?: string): Network {
+  if (cfg.network === 'placecell') return new PlaceCellNetwork(placeCellConfig(cfg), placeCellsOf(cfg, runDir), tensorKernels(backend));
   const model = cuevaModel(cfg.model, cfg.encoding);
   const mode = GPUJS_MODE[backend];
   const cpu = tensorKernels(backend);

@@ -91,6 +91,12 @@ export interface Network<W extends Weights = Weights, TB = unknown> {
   curvature?(batch: TB, curvatureFraction: number): CurvatureOfBatch;
   /** The loss as a sum over trials, where the kernels allow chunks (the CPU kernels). */
   readonly trials?: TrialSum<W, TB>;
+  /**
+   * Arrays the network is built with besides its weights (the place cells' centres, [count, 2] in
+   * metres), saved once in the run folder as NAME.npy so a re-analysis does not depend on redrawing
+   * them from the seed.
+   */
+  readonly fixedArrays?: Record<string, { data: Float64Array; shape: number[] }>;
   /** Runs the network on trajectories; `keepRates: false` skips the rates (long paths). */
   run(w: W, tr: Trajectories, opts?: { keepRates?: boolean }): Activity;
   /** Releases kernels and device memory. */

@@ -6,6 +6,9 @@
  *   RUN/checkpoints/step-00000100/{W_enc,W_rec,W_in,W_out}.npy, state.json  (PlaceCellRNN)
  *   RUN/checkpoints/latest            the name of the newest complete checkpoint
  *
+ * Step 0 (the untrained network) is written when a run starts: the null every analysis reads its
+ * counts against.
+ *
  * A checkpoint is written into a temporary folder and renamed into place, and `latest` is
  * replaced by rename too: a run killed at any moment leaves the previous checkpoint intact.
  */
@@ -66,6 +69,11 @@ export function saveCheckpoint(runDir: string, params: object, state: Checkpoint
   });
   writeAtomic(join(root, 'latest'), name + '\n');
   return final;
+}
+
+/** Writes arrays (float64) as RUN/NAME.npy, each atomically: a network's fixed arrays (Network.fixedArrays). */
+export function saveArrays(runDir: string, arrays: Record<string, { data: Float64Array; shape: number[] }>): void {
+  for (const [name, a] of Object.entries(arrays)) writeAtomic(join(runDir, `${name}.npy`), encodeNpy(a.data, a.shape));
 }
 
 /** Every complete checkpoint of a run, oldest first: [step, folder]. */
@@ -144,7 +152,7 @@ export function checkState(raw: unknown, file: string, expect: { step?: number; 
   if (!isObj(raw)) fail(`not an object (got ${JSON.stringify(raw)})`);
   const s = raw as Record<string, unknown>;
   if (expect.step !== undefined && s.step !== expect.step) fail(`step ${JSON.stringify(s.step)} does not match the checkpoint's folder (step ${expect.step})`);
-  if (!isInt(s.step) || s.step < 1) fail(`step ${JSON.stringify(s.step)} is not a positive integer`);
+  if (!isInt(s.step) || s.step < 0) fail(`step ${JSON.stringify(s.step)} is not an integer >= 0`);
   if (typeof s.configHash !== 'string') fail('configHash is missing');
   const rng = s.rng as Record<string, unknown>;
   if (!isObj(rng) || !Array.isArray(rng.gen) || rng.gen.length !== 4 || !rng.gen.every((g) => isInt(g) && Math.abs(g as number) < 2 ** 32)

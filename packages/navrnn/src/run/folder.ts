@@ -83,7 +83,7 @@ export function appendMetrics(runDir: string, line: MetricsLine): void {
 }
 
 /** What training writes into a run folder (and `--force` may remove). */
-const RUN_FILES = ['config.json', 'metrics.jsonl', 'checkpoints'];
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'checkpoints', 'place_cells.npy'];
 
 /**
  * What a folder holds: nothing (or does not exist), a gridcells run (a config.json written by

@@ -13,7 +13,7 @@ import { checkTrainable, networkFor, resolveRunBackend } from '../networks/build
 import { evaluate, weightList, type Network, type Weights } from '../networks/network.js';
 import { chunked, localRunner } from '../networks/chunks.js';
 import { ThreadPool } from './threads.js';
-import { latestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, saveArrays, saveCheckpoint } from './checkpoint.js';
 import { appendMetrics, checkRunFolder, configHash, openRun, type MetricsLine, type OpenMode } from './folder.js';
 import { makeFolder } from './files.js';
 import { acquireRunLock } from './lock.js';
@@ -131,10 +131,13 @@ async function trainNetwork(network: Network, backend: ResolvedBackend, cfg: Run
   const log = (m: MetricsLine) => appendMetrics(opts.out, m);
   let lastEval: number | null = null;
   let centre = NaN;
-  if (start === 0) {
+  if (!resumed) {
     const e = evaluate(network, weights, evalTrials);
     [lastEval, centre] = [e.errorCm, e.centreCm];
     log({ step: 0, eval_error_cm: e.errorCm, centre_error_cm: e.centreCm, time_s: (Date.now() - t0) / 1000 });
+    // the untrained network, and what it was built with, for analyses against it
+    if (network.fixedArrays) saveArrays(opts.out, network.fixedArrays);
+    saveCheckpoint(opts.out, weights, { step: 0, optimizer: stepper.state(), rng: dataRng.state(), configHash: hash });
   }
   const list = weightList(network, weights);
   const end = Math.min(cfg.train.steps, opts.stopAfter ?? Infinity);

@@ -19,6 +19,9 @@ export function slicePlaceCellTrials(data: PlaceCellTrials, from: number, to: nu
   };
 }
 
+/** The run-folder name (without .npy) of the place cells' centres. */
+export const PLACE_CELLS_FILE = 'place_cells';
+
 /**
  * @example
  * const cells = PlaceCells.inArena(arena, 256, 0.12, 2, rng);
@@ -39,12 +42,14 @@ export class PlaceCellNetwork implements Network<PlaceCellParams, PlaceCellTrial
    * to path-integrate within the CPU budget (decoded error above answering the centre).
    */
   readonly startCells: PlaceCells;
+  readonly fixedArrays: Record<string, { data: Float64Array; shape: number[] }>;
 
   /** `cells`: the run's place cells with their target code; `kernels`: the matrix products. */
   constructor(readonly model: PlaceCellConfig, readonly cells: PlaceCells, readonly kernels: Backend) {
     this.units = model.hidden;
     this.shapes = placeCellShapes(model);
     this.startCells = cells.withoutSurround();
+    this.fixedArrays = { [PLACE_CELLS_FILE]: { data: cells.centres, shape: [cells.count, 2] } };
     const m = model;
     this.trials = {
       trials: (batch) => batch.batch,
