@@ -25,6 +25,10 @@ import { TrainingError, train } from './run/train.js';
 import { analyzeRun } from './analysis/analyze-run.js';
 import { AnalysisError, MAX_SAMPLES } from './analysis/analyze.js';
 import { NpyError } from '@gridcells/gridscore';
+import { openSweep, sweepStatus, writeState } from './sweep/folder.js';
+import { runLocal } from './sweep/local.js';
+import { SlurmError, slurmScript, submitSlurm } from './sweep/slurm.js';
+import { collectSweep } from './sweep/collect.js';
 
 class UsageError extends Error {}
 
@@ -150,18 +154,89 @@ export function program(): Command {
     .option('--backend <name>', 'kernels (overrides the config)')
     .option('--optimizer <name>', 'adam, sgd or hf (overrides the config)')
     .option('--threads <n>', 'threads that compute a step (default: the cores)')
+    .option('--resume', 'continue the run in --out from its latest checkpoint (or start it when it has none), then analyse it')
     .action(async (o) => {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
       o.out ??= join('runs', `${o.preset ?? (o.config ? 'custom' : DEFAULT_RUN_PRESET)}-${stamp}`);
       const cfg = resolveConfig(o, DEFAULT_RUN_PRESET);
       const backend = await resolveRunBackend(cfg);
       process.stderr.write(`gridcells: training ${cfg.preset ?? 'custom config'} for ${cfg.train.steps} steps on the ${backend} backend -> ${o.out}\n`);
-      const r = await train(cfg, { out: o.out, onProgress: progressReporter(), notify });
+      const r = await train(cfg, { out: o.out, resume: o.resume, onProgress: progressReporter(), notify });
       process.stdout.write(`trained: held-out position error ${r.evalErrorCm.toFixed(2)} cm (always answering the centre: ${r.centreErrorCm.toFixed(2)} cm), ${r.seconds.toFixed(1)} s\n`);
       await analyzeCommand(o.out, { threads: o.threads });
     });
+  cmd
+    .command('sweep')
+    .description('run every point of a sweep spec (a base config, axes or points, seeds), one run folder per point; `sweep status SWEEP` reads where it stands')
+    .argument('<spec>', 'SPEC.json (or: status)')
+    .argument('[sweep]', 'with status: the sweep folder')
+    .option('--out <dir>', 'the sweep folder')
+    .option('--executor <name>', 'local (default: worker processes here) or slurm (a job array submitted with sbatch)', 'local')
+    .option('--workers <n>', 'local: points run at once (default: the cores / --threads)')
+    .option('--threads <n>', 'threads per run (default 1)', '1')
+    .option('--dry-run', 'slurm: print the job-array script and submit nothing')
+    .option('--partition <name>', 'slurm: #SBATCH --partition')
+    .option('--time <limit>', 'slurm: #SBATCH --time (e.g. 4:00:00)')
+    .option('--mem <size>', 'slurm: #SBATCH --mem (e.g. 4G)')
+    .option('--gpus <n>', 'slurm: GPUs per task (for backend webgpu)')
+    .option('--parallel <n>', 'slurm: tasks running at once')
+    .action(async (spec: string, sweepDir: string | undefined, o) => {
+      await sweepCommand(spec, sweepDir, o);
+    });
+
+  cmd
+    .command('collect')
+    .description('one table (sweep.csv) and a report (report.html) of a sweep\'s finished points')
+    .argument('<sweep>', 'a sweep folder')
+    .action((sweepDir: string) => {
+      const c = collectSweep(sweepDir);
+      process.stdout.write(`${c.results.length} points in ${c.csv}${c.unfinished ? ` (${c.unfinished} not finished)` : ''}\nreport: ${c.report}\n`);
+    });
   return cmd;
 }
+
+/** `sweep`: run a spec's points (local or Slurm), or print a sweep's status. */
+async function sweepCommand(spec: string, sweepDir: string | undefined, o: Record<string, string | boolean | undefined>): Promise<void> {
+  if (spec === 'status') {
+    if (!sweepDir) throw new UsageError('sweep status needs the sweep folder: gridcells sweep status SWEEP');
+    const { points, counts } = sweepStatus(sweepDir);
+    for (const p of points) process.stdout.write(`${p.status.padEnd(8)} ${p.name}\n`);
+    process.stdout.write(`${counts.done} done, ${counts.partial} partial, ${counts.pending} pending of ${points.length}\n`);
+    return;
+  }
+  if (sweepDir) throw new UsageError(`unexpected argument '${sweepDir}': the sweep folder is --out`);
+  if (typeof o.out !== 'string') throw new UsageError('sweep needs --out SWEEP (the sweep folder)');
+  const threads = intOption(String(o.threads), '--threads');
+  if (threads < 1) throw new UsageError(`--threads must be >= 1, got ${threads}`);
+  const positive = (name: string) => {
+    const v = o[name];
+    if (v === undefined) return undefined;
+    const x = intOption(String(v), `--${name}`);
+    if (x < 1) throw new UsageError(`--${name} must be >= 1, got ${x}`);
+    return x;
+  };
+  const { points } = openSweep(spec, o.out);
+  if (o.executor === 'slurm') {
+    const slurm = { partition: o.partition as string | undefined, time: o.time as string | undefined, mem: o.mem as string | undefined, gpus: positive('gpus'), parallel: positive('parallel'), cpus: threads };
+    if (o.dryRun) {
+      process.stdout.write(slurmScript(o.out, points, slurm).script);
+      return;
+    }
+    const r = submitSlurm(o.out, points, slurm);
+    writeState(o.out, { executor: 'slurm', job: r.jobId, script: r.file });
+    process.stdout.write(r.tasks ? `submitted job ${r.jobId}: ${r.tasks} tasks (${r.file}); gridcells sweep status ${o.out}\n` : 'every point is done; nothing submitted\n');
+    return;
+  }
+  if (o.executor !== 'local') throw new UsageError(`--executor must be local or slurm, got '${o.executor}'`);
+  if (o.dryRun) throw new UsageError('--dry-run is for --executor slurm');
+  const failed = await runLocal(o.out, points, { workers: positive('workers'), threads });
+  if (failed.length) throw new SweepError(`${failed.length} of ${points.length} points failed (${failed.slice(0, 3).join(', ')}${failed.length > 3 ? ', ...' : ''}); their run folders keep their last checkpoint: run the same command again to resume them`);
+  process.stdout.write(`sweep done: ${points.length} points in ${o.out}; gridcells collect ${o.out}\n`);
+}
+
+/** Some points of a sweep failed (each one's own error was printed): exit 4. */
+class SweepError extends Error {}
+const SWEEP_FAILED = 4;
 
 /** `analyze`: the analysis of a run, with a table of counts against the untrained network. */
 async function analyzeCommand(run: string, o: { checkpoint?: string; trials?: string; burnIn?: string; longFactor?: string; shuffles?: string; threads?: string }): Promise<void> {
@@ -190,7 +265,7 @@ async function analyzeCommand(run: string, o: { checkpoint?: string; trials?: st
 }
 
 /** Errors that come from what the user gave (a flag, a file, a folder): exit 2, one line. */
-const INPUT_ERRORS = [UsageError, ConfigError, BackendError, CheckpointError, RunFolderError, FolderError, AnalysisError, NpyError];
+const INPUT_ERRORS = [UsageError, ConfigError, BackendError, CheckpointError, RunFolderError, FolderError, AnalysisError, NpyError, SlurmError];
 
 /** Training stopped because the loss or gradient was not finite: exit 3, one line. */
 const TRAINING_STOPPED = 3;
@@ -212,6 +287,7 @@ export async function main(argv: string[]): Promise<number> {
     const fsError = typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
     let code = 1;
     if (err instanceof TrainingError) code = TRAINING_STOPPED;
+    else if (err instanceof SweepError) code = SWEEP_FAILED;
     else if (fsError || INPUT_ERRORS.some((k) => err instanceof k)) code = 2;
     const message = code === 1 ? `internal error: ${err.message} (a fault of gridcells, not of your input; --debug shows where)` : err.message;
     process.stderr.write(`gridcells: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
@@ -226,5 +302,6 @@ function notify(message: string): void {
 }
 
 process.exitCode = await main(process.argv.slice(2));
-// gpu.js / Dawn may keep handles open; the work is done
+// gpu.js / Dawn may keep handles open; the work is done, once what was written to a pipe is out
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
 process.exit(process.exitCode);

@@ -1,7 +1,7 @@
 /**
  * @gridcells/navrnn: arenas and trajectories (world/), the path-integrating networks (networks/),
- * backends (backends/), training into run folders (run/), analysis and reports (analysis/), and
- * the run configuration (config.ts). The `gridcells` CLI (cli.ts) is built on these exports.
+ * backends (backends/), training into run folders (run/), analysis and reports (analysis/), sweeps
+ * of many runs, locally or on Slurm (sweep/), and the run configuration (config.ts). The `gridcells` CLI (cli.ts) is built on these exports.
  */
 export * from './world/arena.js';
 export * from './world/trajectory.js';
@@ -37,3 +37,9 @@ export * from './analysis/analyze-run.js';
 export * from './analysis/long-path.js';
 export * from './analysis/report.js';
 export { lineChart, histogram, type Series } from './analysis/svg.js';
+
+export * from './sweep/spec.js';
+export * from './sweep/folder.js';
+export * from './sweep/local.js';
+export * from './sweep/slurm.js';
+export * from './sweep/collect.js';

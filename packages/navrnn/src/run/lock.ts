@@ -28,15 +28,29 @@ function readHolder(path: string): Holder | null {
   }
 }
 
+/**
+ * A killed process whose parent is gone too stays a zombie until something reaps it (in a
+ * container without an init, nothing does): it still answers kill(pid, 0), but holds nothing.
+ */
+function zombie(pid: number): boolean {
+  try {
+    // /proc/PID/stat: "pid (comm) state ...", comm may hold spaces and parentheses
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
 function alive(h: Holder, lockPath: string): boolean {
   if (h.host === hostname()) {
     if (h.pid === process.pid) return true;
     try {
       process.kill(h.pid, 0);
-      return true;
     } catch (e) {
       return (e as NodeJS.ErrnoException).code === 'EPERM';
     }
+    return !zombie(h.pid);
   }
   try {
     return (Date.now() - statSync(lockPath).mtimeMs) / 1000 < STALE_S;

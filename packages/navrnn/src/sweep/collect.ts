@@ -1,0 +1,134 @@
+/**
+ * `gridcells collect SWEEP`: one table of a sweep's finished points (sweep.csv) and its figures
+ * (counts and error against each axis; a heat map where the sweep has two axes) in a report.
+ *
+ * sweep.csv, one row per point: name, each axis's value, seed, final held-out error (cm), the
+ * long-path error (mean over the last window of the long paths, cm), the counts per class on
+ * thresholds and with significance, the untrained network's counts, training and analysis wall
+ * time (s).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAtomic } from '../run/files.js';
+import { readMetrics } from '../run/folder.js';
+import { esc, lineChart, type Series } from '../analysis/svg.js';
+import { readPoints, runOf, pointStatus, type PointEntry } from './folder.js';
+
+const CLASSES = ['grid', 'border', 'band', 'irregular'] as const;
+const COLOURS: Record<string, string> = { grid: '#d62728', border: '#1f77b4', band: '#2ca02c', irregular: '#7f7f7f' };
+
+/** One finished point's numbers. */
+export interface PointResult extends PointEntry {
+  errorCm: number;
+  longPathCm: number;
+  counts: Record<string, number>;
+  significant: Record<string, number>;
+  untrained: Record<string, number>;
+  untrainedSignificant: Record<string, number>;
+  trainSeconds: number;
+  analysisSeconds: number;
+}
+
+function result(sweep: string, p: PointEntry): PointResult {
+  const run = runOf(sweep, p.name);
+  const summary = JSON.parse(readFileSync(join(run, 'analysis', 'summary.json'), 'utf8'));
+  const metrics = readMetrics(join(run, 'metrics.jsonl'));
+  const evals = metrics.filter((m) => typeof m.eval_error_cm === 'number');
+  const lastWindow = summary.long_path?.overTime?.at(-1);
+  return {
+    ...p,
+    errorCm: evals.at(-1)?.eval_error_cm ?? NaN,
+    longPathCm: lastWindow ? lastWindow[1] : NaN,
+    counts: summary.counts, significant: summary.significant_counts,
+    untrained: summary.untrained_counts, untrainedSignificant: summary.untrained_significant_counts,
+    trainSeconds: metrics.at(-1)?.time_s ?? NaN,
+    analysisSeconds: (summary.analysis_seconds?.trained ?? NaN) + (summary.analysis_seconds?.untrained ?? NaN),
+  };
+}
+
+const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : 'nan');
+
+/** Writes SWEEP/sweep.csv and SWEEP/report.html from the finished points; returns the results and how many are not finished. */
+export function collectSweep(sweep: string): { results: PointResult[]; unfinished: number; csv: string; report: string } {
+  const points = readPoints(sweep);
+  const finished = points.filter((p) => pointStatus(sweep, p.name) === 'done');
+  const results = finished.map((p) => result(sweep, p));
+  const axes = [...new Set(points.flatMap((p) => Object.keys(p.params)))];
+  const head = ['name', ...axes, 'seed', 'error_cm', 'long_path_error_cm',
+    ...CLASSES.map((c) => c), ...CLASSES.map((c) => `${c}_significant`), ...CLASSES.map((c) => `untrained_${c}`), ...CLASSES.map((c) => `untrained_${c}_significant`),
+    'train_s', 'analysis_s'];
+  const rows = results.map((r) => [
+    r.name, ...axes.map((a) => JSON.stringify(r.params[a] ?? '')), r.seed, num(r.errorCm), num(r.longPathCm),
+    ...CLASSES.map((c) => r.counts[c]), ...CLASSES.map((c) => r.significant[c]), ...CLASSES.map((c) => r.untrained[c]), ...CLASSES.map((c) => r.untrainedSignificant[c]),
+    num(r.trainSeconds), num(r.analysisSeconds),
+  ].join(','));
+  const csv = join(sweep, 'sweep.csv');
+  writeAtomic(csv, [head.join(','), ...rows].join('\n') + '\n');
+  const report = join(sweep, 'report.html');
+  writeAtomic(report, html(sweep, results, axes, points.length));
+  return { results, unfinished: points.length - finished.length, csv, report };
+}
+
+/** The mean of `f` over the results at each value of an axis (numeric axes only), as chart points. */
+function byAxis(results: PointResult[], axis: string, f: (r: PointResult) => number): [number, number][] {
+  const groups = new Map<number, number[]>();
+  for (const r of results) {
+    const x = Number(r.params[axis]);
+    if (!Number.isFinite(x)) continue;
+    groups.set(x, [...(groups.get(x) ?? []), f(r)]);
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => [x, ys.reduce((s, y) => s + y, 0) / ys.length]);
+}
+
+/** An SVG heat map of the mean significant grid + border + band count over two axes. */
+function heatMap(results: PointResult[], ax: string, ay: string): string {
+  const xs = [...new Set(results.map((r) => JSON.stringify(r.params[ax])))];
+  const ys = [...new Set(results.map((r) => JSON.stringify(r.params[ay])))];
+  const cell = 70;
+  const [left, top] = [120, 40];
+  const value = (x: string, y: string) => {
+    const v = results.filter((r) => JSON.stringify(r.params[ax]) === x && JSON.stringify(r.params[ay]) === y)
+      .map((r) => r.significant.grid + r.significant.border + r.significant.band);
+    return v.length ? v.reduce((s, a) => s + a, 0) / v.length : NaN;
+  };
+  const max = Math.max(1, ...xs.flatMap((x) => ys.map((y) => value(x, y))).filter(Number.isFinite));
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + cell * xs.length + 20}" height="${top + cell * ys.length + 50}" font-family="sans-serif" font-size="12">`,
+    `<text x="${left}" y="20">significant grid + border + band units (mean over seeds)</text>`];
+  ys.forEach((y, j) => {
+    parts.push(`<text x="${left - 6}" y="${top + j * cell + cell / 2}" text-anchor="end">${esc(`${ay}=${y}`)}</text>`);
+    xs.forEach((x, i) => {
+      const v = value(x, y);
+      const shade = Number.isFinite(v) ? Math.round(255 - (200 * v) / max) : 240;
+      parts.push(`<rect x="${left + i * cell}" y="${top + j * cell}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#999"/>`,
+        `<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + 4}" text-anchor="middle">${Number.isFinite(v) ? v.toFixed(1) : '-'}</text>`);
+    });
+  });
+  xs.forEach((x, i) => parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + ys.length * cell + 18}" text-anchor="middle">${esc(x)}</text>`));
+  parts.push(`<text x="${left + (xs.length * cell) / 2}" y="${top + ys.length * cell + 40}" text-anchor="middle">${esc(ax)}</text>`, '</svg>');
+  return parts.join('\n');
+}
+
+function html(sweep: string, results: PointResult[], axes: string[], total: number): string {
+  const figures: string[] = [];
+  for (const axis of axes) {
+    const series: Series[] = CLASSES.filter((c) => c !== 'irregular').flatMap((c) => [
+      { name: `${c} (significant)`, points: byAxis(results, axis, (r) => r.significant[c]), colour: COLOURS[c] },
+      { name: `${c}, untrained`, points: byAxis(results, axis, (r) => r.untrainedSignificant[c]), colour: '#bbbbbb' },
+    ]);
+    if (series.some((s) => s.points.length)) figures.push(lineChart(`units against ${axis}`, axis, 'units (mean over points)', series));
+    const err = byAxis(results, axis, (r) => r.errorCm);
+    if (err.length) figures.push(lineChart(`held-out error against ${axis}`, axis, 'error (cm)', [{ name: 'error', points: err, colour: '#d62728' }]));
+  }
+  if (axes.length === 2 && results.length) figures.push(heatMap(results, axes[0], axes[1]));
+  const img = (svg: string) => `<figure><img alt="figure" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}"></figure>`;
+  const rows = results.map((r) => `<tr><td><a href="runs/${esc(r.name)}/report.html">${esc(r.name)}</a></td><td>${num(r.errorCm)}</td>${CLASSES.map((c) => `<td>${r.counts[c]} / ${r.significant[c]} / ${r.untrainedSignificant[c]}</td>`).join('')}</tr>`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gridcells sweep: ${esc(sweep)}</title>
+<style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>
+<h1>gridcells sweep</h1>
+<p>${results.length} of ${total} points finished. Counts per class: on thresholds / with significance (above the 99th percentile of each unit's shuffles) / the untrained network with significance.</p>
+${figures.map(img).join('\n')}
+<table><tr><th>point</th><th>error (cm)</th>${CLASSES.map((c) => `<th>${c}</th>`).join('')}</tr>${rows.join('')}</table>
+</body></html>
+`;
+}
