@@ -110,7 +110,7 @@ export function program(): Command {
     .option('--time-steps <n>', 'steps per trajectory (default: the training length)')
     .option('--seed <n>', 'seed of the fresh trajectories', '12345')
     .action(async (run: string, o) => {
-      const { cfg, dir, params, state } = loadRun(run, o.checkpoint);
+      const { cfg, dir, params, step } = loadRun(run, o.checkpoint);
       const T = o.timeSteps !== undefined ? intOption(o.timeSteps, '--time-steps') : cfg.train.timeSteps;
       const trials = intOption(o.trials, '--trials');
       if (trials < 1 || T < 1) throw new UsageError('--trials and --time-steps must be >= 1');
@@ -122,7 +122,7 @@ export function program(): Command {
       setBackend(tensorKernels(backend));
       const e = evaluate(networkFor(cfg, backend), params, tr);
       process.stdout.write(
-        JSON.stringify({ checkpoint: dir, step: state.step, trials, time_steps: T, error_cm: e.errorCm, centre_error_cm: e.centreCm, backend }) + '\n',
+        JSON.stringify({ checkpoint: dir, step, trials, time_steps: T, error_cm: e.errorCm, centre_error_cm: e.centreCm, backend }) + '\n',
       );
     });
   cmd

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAP_COLUMNS, SESSION_COLUMNS, parseNpy } from '@gridcells/gridscore';
 import { parseConfig, placeCellsOf, probeWebGpuQuietly } from '@gridcells/navrnn';
@@ -136,6 +136,22 @@ describe('gridcells analyze', () => {
     expect(total(summary.significant_counts)).toBe(6);
     expect(total(summary.untrained_significant_counts)).toBe(6);
     expect(summary.shuffles).toBe(100);
+  });
+
+  it('a run kept for re-analysis (weights only: no state.json, no metrics) is analysed to the same counts', () => {
+    const out = join(dir(), 'kept');
+    const cfg = join(dir(), 'small.json');
+    writeFileSync(cfg, JSON.stringify({ model: { hidden: 6 }, train: { steps: 4, batch: 4, timeSteps: 30, checkpointEvery: 2, evalBatch: 4 } }));
+    expect(run('train', '--config', cfg, '--out', out).status).toBe(0);
+    const args = ['analyze', out, '--trials', '40', '--shuffles', '10'];
+    expect(run(...args).status).toBe(0);
+    const before = JSON.parse(readFileSync(join(out, 'analysis', 'summary.json'), 'utf8'));
+    for (const step of ['step-00000000', 'step-00000002', 'step-00000004']) rmSync(join(out, 'checkpoints', step, 'state.json'));
+    rmSync(join(out, 'metrics.jsonl'));
+    const r = run(...args);
+    expect(r.status, r.stderr).toBe(0);
+    const after = JSON.parse(readFileSync(join(out, 'analysis', 'summary.json'), 'utf8'));
+    for (const k of ['counts', 'significant_counts', 'untrained_counts', 'development']) expect(after[k], k).toEqual(before[k]);
   });
 
   it('runs the PlaceCellRNN end to end: train, eval (decoded error), analyze with W_enc in the checkpoints', () => {

@@ -31,7 +31,7 @@ export interface RunAnalysis {
  * console.log(a.trained.counts, 'against', a.untrained.counts);
  */
 export async function analyzeRun(runDir: string, opts: AnalyzeOptions & { checkpoint?: string; longFactor?: number } = {}): Promise<RunAnalysis> {
-  const { cfg, dir, params, state } = loadRun(runDir, opts.checkpoint);
+  const { cfg, dir, params, step } = loadRun(runDir, opts.checkpoint);
   const backend = cpuBackend(cfg.backend);
   const previous = getBackend();
   setBackend(tensorKernels(backend));
@@ -47,10 +47,10 @@ export async function analyzeRun(runDir: string, opts: AnalyzeOptions & { checkp
     const scored = new Map([[params, trained.counts], [untrainedWeights, untrained.counts]]);
     const dev = await development(cfg, checkpoints, mapOpts, network, untrainedWeights, scored);
     const longPath = longPathError(cfg, params, opts.longFactor ?? 100, 16, 777, network);
-    const analysisDir = writeAnalysis(runDir, trained, untrained, { checkpoint: dir, step: state.step, trials: opts.trials, backend, development: dev, long_path: longPath });
+    const analysisDir = writeAnalysis(runDir, trained, untrained, { checkpoint: dir, step, trials: opts.trials, backend, development: dev, long_path: longPath });
     const config = readJsonFile(join(runDir, 'config.json'), 'the run config') as Record<string, unknown>;
-    const report = writeReport({ runDir, config, trained, untrained, development: dev, longPath, step: state.step });
-    return { step: state.step, trained, untrained, analysisDir, report };
+    const report = writeReport({ runDir, config, trained, untrained, development: dev, longPath, step });
+    return { step, trained, untrained, analysisDir, report };
   } finally {
     setBackend(previous);
   }

@@ -96,13 +96,10 @@ export function latestCheckpoint(runDir: string): string | null {
 }
 
 /**
- * Loads and checks a checkpoint: every weight file present, parsable, float, finite and of the
- * expected shape, and its state complete and consistent (checkState). `optimizer`: the config's,
- * whose state the checkpoint must hold (unchecked when not given).
+ * Loads and checks a checkpoint's weights: every weight file present, parsable, float, finite and
+ * of the expected shape.
  */
-export function loadCheckpoint<K extends string>(
-  dir: string, shapes: Record<K, number[]>, optimizer?: 'adam' | 'sgd' | 'hf',
-): { params: Record<K, Tensor>; state: CheckpointState } {
+export function loadWeights<K extends string>(dir: string, shapes: Record<K, number[]>): Record<K, Tensor> {
   if (!existsSync(dir)) throw new CheckpointError(`checkpoint ${dir}: missing`);
   const params: NamedParams = {};
   for (const k of Object.keys(shapes) as K[]) {
@@ -122,6 +119,24 @@ export function loadCheckpoint<K extends string>(
     if (!Array.from(arr.data).every(Number.isFinite)) throw new CheckpointError(`checkpoint ${file}: holds NaN or Inf`);
     params[k] = Tensor.fromData(Float32Array.from(arr.data), want);
   }
+  return params as Record<K, Tensor>;
+}
+
+/** A checkpoint's step, from its folder's name (step-00000100: 100). */
+export function checkpointStep(dir: string): number | undefined {
+  const step = /step-(\d+)$/.exec(dir)?.[1];
+  return step === undefined ? undefined : Number(step);
+}
+
+/**
+ * Loads and checks a checkpoint: its weights (loadWeights), and its state complete and consistent
+ * (checkState). `optimizer`: the config's, whose state the checkpoint must hold (unchecked when not
+ * given).
+ */
+export function loadCheckpoint<K extends string>(
+  dir: string, shapes: Record<K, number[]>, optimizer?: 'adam' | 'sgd' | 'hf',
+): { params: Record<K, Tensor>; state: CheckpointState } {
+  const params = loadWeights(dir, shapes);
   const stateFile = join(dir, 'state.json');
   let raw: unknown;
   try {
@@ -130,9 +145,8 @@ export function loadCheckpoint<K extends string>(
     throw new CheckpointError(`checkpoint ${stateFile}: ${existsSync(stateFile) ? 'not valid JSON' : 'missing'}`);
   }
   const sizes = Object.values<number[]>(shapes).map((s) => s.reduce((a, b) => a * b, 1));
-  const step = /step-(\d+)$/.exec(dir)?.[1];
-  const state = checkState(raw, stateFile, { step: step === undefined ? undefined : Number(step), sizes, optimizer });
-  return { params: params as Record<K, Tensor>, state };
+  const state = checkState(raw, stateFile, { step: checkpointStep(dir), sizes, optimizer });
+  return { params, state };
 }
 
 const OPTIMIZER_KIND = { adam: 'adam', sgd: 'sgd', hf: 'hessian-free' } as const;

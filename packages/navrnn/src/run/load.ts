@@ -5,7 +5,7 @@ import { ConfigError, parseConfig, type RunConfig } from '../config.js';
 import { cpuBackend } from '../backends/resolve.js';
 import { networkFor } from '../networks/build.js';
 import type { Weights } from '../networks/network.js';
-import { CheckpointError, latestCheckpoint, loadCheckpoint, type CheckpointState } from './checkpoint.js';
+import { CheckpointError, checkpointStep, latestCheckpoint, loadCheckpoint, loadWeights } from './checkpoint.js';
 import { RunFolderError } from './folder.js';
 
 /** A JSON file's content; a missing, unreadable or unparsable file is a RunFolderError naming it. */
@@ -44,13 +44,21 @@ export function readRunConfigInput(runDir: string): Record<string, unknown> {
   return readConfigFile(join(runDir, 'config.json'), 'the run config');
 }
 
-/** One checkpoint's weights, with the shapes the config's network has, and its state. */
-export function loadRunCheckpoint(cfg: RunConfig, dir: string): { params: Weights; state: CheckpointState } {
-  return loadCheckpoint(dir, networkFor(cfg, cpuBackend(cfg.backend)).shapes, cfg.train.optimizer);
+/**
+ * One checkpoint's weights, with the shapes the config's network has, and its step. Its state.json
+ * is checked where it exists; a checkpoint kept for analysis only (the run records in docs/runs
+ * keep their weights, not the optimizer state, which is for resuming and large) has none.
+ */
+export function loadRunCheckpoint(cfg: RunConfig, dir: string): { params: Weights; step: number } {
+  const shapes = networkFor(cfg, cpuBackend(cfg.backend)).shapes;
+  const step = checkpointStep(dir);
+  if (!existsSync(join(dir, 'state.json')) && step !== undefined) return { params: loadWeights(dir, shapes), step };
+  const { params, state } = loadCheckpoint(dir, shapes, cfg.train.optimizer);
+  return { params, step: state.step };
 }
 
 /** A run's config and one of its checkpoints (default: the latest), checked. */
-export function loadRun(runDir: string, checkpoint?: string): { cfg: RunConfig; dir: string; params: Weights; state: CheckpointState } {
+export function loadRun(runDir: string, checkpoint?: string): { cfg: RunConfig; dir: string; params: Weights; step: number } {
   const cfg = parseConfig(readRunConfigInput(runDir));
   const dir = checkpoint ?? latestCheckpoint(runDir);
   if (!dir) throw new CheckpointError(`no checkpoint in ${runDir} (checkpoints/latest is missing)`);
