@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeNpy, gridScores, scoreMap, mulberry32, type RateMap } from '@gridcells/gridscore';
+import { analyseSessionThreads, encodeNpy, gridScores, scoreMap, mulberry32, type RateMap } from '@gridcells/gridscore';
 import { median, type Row } from './table.js';
 
 /** Synthetic maps of mixed families (grids, bands, place fields, noise), seeded. */
@@ -71,7 +71,39 @@ function pythonPeer(maps: RateMap[], n: number): { mapsPerSecond: number; note: 
   return { mapsPerSecond: median(per), note: `NumPy ${out.numpy}, SciPy ${out.scipy}; max |score60 diff| vs ours ${worst.toExponential(1)}` };
 }
 
-export function benchGridscore(count = 1000, sizes = [20, 40]): Row[] {
+/**
+ * The significance test's throughput: a session of 16 units (a random walk of 100,000 samples in
+ * a 20 x 20 map, the units the synthetic families read along it), each scored with 20 shuffles:
+ * unit-maps (real and shuffled) fully scored per second, on 1 and 2 threads.
+ */
+async function benchShuffles(): Promise<Row[]> {
+  const [T, U, shuffles, n] = [100_000, 16, 20, 20];
+  const fields = syntheticMaps(U, n, 7);
+  const rand = mulberry32(3);
+  const [x, y] = [new Float64Array(T), new Float64Array(T)];
+  const activity = new Float64Array(T * U);
+  let [px, py, h] = [0.5, 0.5, 0];
+  for (let t = 0; t < T; t++) {
+    h += (rand() - 0.5) * 1.2;
+    [px, py] = [Math.min(0.999, Math.max(0, px + 0.02 * Math.cos(h))), Math.min(0.999, Math.max(0, py + 0.02 * Math.sin(h)))];
+    [x[t], y[t]] = [px, py];
+    const k = Math.floor(py * n) * n + Math.floor(px * n);
+    for (let u = 0; u < U; u++) activity[t * U + u] = fields[u].data[k] + 0.1 * rand();
+  }
+  const rows: Row[] = [];
+  for (const threads of [1, 2]) {
+    const runs: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      await analyseSessionThreads({ x, y, activity, units: U, trajectoryLength: 500 }, { maps: { bins: [n, n], bounds: [[0, 1], [0, 1]] }, shuffles }, threads);
+      runs.push((U * (shuffles + 1)) / ((performance.now() - t0) / 1000));
+    }
+    rows.push({ case: `shuffle test ${n}x${n}`, backend: `gridscore analyseSession, ${threads} thread${threads > 1 ? 's' : ''}`, maps: U * (shuffles + 1), n, maps_per_s: median(runs), note: `unit-maps (16 units x 21) with every score and tuning, 100,000 samples; median of 3` });
+  }
+  return rows;
+}
+
+export async function benchGridscore(count = 1000, sizes = [20, 40]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of sizes) {
     const maps = syntheticMaps(count, n);
@@ -84,5 +116,5 @@ export function benchGridscore(count = 1000, sizes = [20, 40]): Row[] {
       ? { case: `grid scores ${n}x${n}`, backend: 'DeepMind algorithm, NumPy/SciPy', maps: Math.min(count, 200), n, maps_per_s: peer.mapsPerSecond, note: `median of 3 runs; ${peer.note}` }
       : { case: `grid scores ${n}x${n}`, backend: 'DeepMind algorithm, NumPy/SciPy', maps: 0, n, maps_per_s: null, note: 'not measured: python3 with numpy and scipy not found' });
   }
-  return rows;
+  return [...rows, ...(await benchShuffles())];
 }

@@ -24,6 +24,11 @@ export const arenaSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('polygon'), vertices: z.array(point).min(3, 'needs at least 3 vertices') }),
 ]);
 
+/** The CuevaRNN's rate functions: tanh (the paper's), relu, rectified tanh max(0, tanh(x)). */
+export const ACTIVATIONS = ['tanh', 'relu', 'rectified-tanh'] as const;
+/** One of ACTIVATIONS. */
+export type Activation = (typeof ACTIVATIONS)[number];
+
 /** The trajectory generator and its parameters (world/trajectory.ts). */
 export const trajectorySchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -71,6 +76,8 @@ export const configSchema = z.strictObject({
     lambdaRates: nonneg().default(1e-3),
     init: z.enum(['orthogonal', 'gaussian']).default('orthogonal'),
     initGain: positive().default(1),
+    /** The CuevaRNN's rate function: tanh (the paper), relu, or rectified tanh max(0, tanh). */
+    activation: z.enum(ACTIVATIONS).default('tanh'),
   }).prefault({}),
   /** The PlaceCellRNN's readout (used when network is 'placecell'); defaults as Sorscher et al. */
   placeCells: z.strictObject({

@@ -9,13 +9,13 @@ import { Rng, Tensor, WasmBackend, normal, referenceBackend, zeros } from '@grid
 import { valueAndGrad, leastSquaresSystem, flatten, type Var } from '@gridcells/autograd';
 import {
   cuevaLoss, cuevaLossAndGrad, cuevaGaussNewton, cuevaOutputs, fastTanh, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch,
-  type CuevaModelConfig, type Encoding,
+  ACTIVATIONS, type Activation, type CuevaModelConfig, type Encoding,
 } from '@gridcells/navrnn';
 import { worstRel } from './helpers.js';
 
-function setup(N: number, T: number, B: number, seed: number, dtype: 'float32' | 'float64', encoding: Encoding = 'speed-direction') {
+function setup(N: number, T: number, B: number, seed: number, dtype: 'float32' | 'float64', encoding: Encoding = 'speed-direction', activation: Activation = 'tanh') {
   const nIn = encoding === 'speed-cos-sin' ? 3 : 2;
-  const cfg: CuevaModelConfig = { hidden: N, nInputs: nIn, alpha: 0.1, noiseStd: 0.1, lambdaWeights: 0.01, lambdaRates: 0.05, init: 'orthogonal', initGain: 1 };
+  const cfg: CuevaModelConfig = { hidden: N, nInputs: nIn, alpha: 0.1, noiseStd: 0.1, lambdaWeights: 0.01, lambdaRates: 0.05, init: 'orthogonal', initGain: 1, activation };
   const rng = new Rng(seed);
   const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, B, T, encoding, rng);
   const data = toBatch(tr, drawNoise(rng, T, B, N, cfg.noiseStd));
@@ -32,6 +32,16 @@ describe('fused BPTT against the autograd tape', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 1, max: 5 }), fc.nat(),
       fc.constantFrom<Encoding>('speed-direction', 'speed-cos-sin', 'velocity'), (N, T, B, seed, enc) => {
         const { cfg, data, p, tape } = setup(N, T, B, seed, 'float64', enc);
+        const fused = cuevaLossAndGrad(cfg, p, data, referenceBackend);
+        expect(Math.abs(fused.loss - tape.value) / Math.abs(tape.value)).toBeLessThan(1e-10);
+        expect(worstRel(fused.grads, tape.grads)).toBeLessThan(1e-10);
+      }), { numRuns: 30 });
+  });
+
+  it('with relu and rectified tanh units too (float64, random sizes): loss and every gradient to 1e-10', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 1, max: 5 }), fc.nat(), fc.constantFrom<Activation>('relu', 'rectified-tanh'),
+      (N, T, B, seed, activation) => {
+        const { cfg, data, p, tape } = setup(N, T, B, seed, 'float64', 'speed-direction', activation);
         const fused = cuevaLossAndGrad(cfg, p, data, referenceBackend);
         expect(Math.abs(fused.loss - tape.value) / Math.abs(tape.value)).toBeLessThan(1e-10);
         expect(worstRel(fused.grads, tape.grads)).toBeLessThan(1e-10);
@@ -71,10 +81,10 @@ describe('fastTanh', () => {
 });
 
 describe('fused Gauss-Newton product', () => {
-  it('equals the generic JVP/VJP Gauss-Newton product of the same least-squares terms (float64, with structural damping)', () => {
+  it('equals the generic JVP/VJP Gauss-Newton product of the same least-squares terms (float64, with structural damping, every activation)', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 4 }), fc.nat(), fc.double({ min: 0, max: 2, noNaN: true }),
-      (N, T, B, seed, structural) => {
-        const { cfg, data, p } = setup(N, T, B, seed, 'float64');
+      fc.constantFrom(...ACTIVATIONS), (N, T, B, seed, structural, activation) => {
+        const { cfg, data, p } = setup(N, T, B, seed, 'float64', 'speed-direction', activation);
         const M = T * B;
         const sys = leastSquaresSystem({
           shapes: [[N, N], [2, N], [N], [N, 2]],

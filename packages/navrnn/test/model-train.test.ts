@@ -13,7 +13,7 @@ import { checkGrads, type Var } from '@gridcells/autograd';
 import { parseNpy } from '@gridcells/gridscore';
 import {
   cuevaLoss, rollout, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch, positionError,
-  presetConfig, train, latestCheckpoint, TrainingError, CheckpointError, RunFolderError, ConfigError, parseConfig, type CuevaModelConfig, type MetricsLine,
+  presetConfig, train, configHash, networkFor, checkTrainable, latestCheckpoint, TrainingError, CheckpointError, RunFolderError, ConfigError, parseConfig, type CuevaModelConfig, type MetricsLine,
 } from '@gridcells/navrnn';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'navrnn-'));
@@ -174,5 +174,27 @@ describe('evaluation helpers', () => {
     expect(e.errorCm).toBeCloseTo(2.5, 10);
     expect(e.centreCm).toBeCloseTo(2.5, 10);
     expect(positionError(Float64Array.from([0.03, 0.04, 0.3, 0.4]), tr).errorCm).toBeCloseTo(25, 10);
+  });
+});
+
+describe('model.activation', () => {
+  it('tanh, the default, leaves the config hash of runs started before the option existed as it was (recorded then); another activation changes it', () => {
+    // configHash of these presets as the code before model.activation computed them
+    expect(configHash(presetConfig('quick'))).toBe('d1b388d889f5fd66');
+    expect(configHash(presetConfig('cueva-square'))).toBe('1ff8e1653976dbbb');
+    expect(configHash(presetConfig('quick', { model: { activation: 'relu' } }))).not.toBe('d1b388d889f5fd66');
+  });
+
+  it('relu and rectified tanh units are non-negative rates, scored as such; the gpu.js kernels and the PlaceCellRNN refuse them', async () => {
+    for (const activation of ['relu', 'rectified-tanh'] as const) {
+      const cfg = presetConfig('quick', { model: { activation, hidden: 8 }, train: { steps: 3, timeSteps: 20, batch: 4 } });
+      const net = networkFor(cfg, 'js');
+      expect(net.signedRates).toBe(false);
+      const { rates } = net.run(net.init(new Rng(1)), generateTrajectories(makeArena(cfg.arena), cfg.trajectory, 3, 20, cfg.encoding, new Rng(2)));
+      expect(Math.min(...rates)).toBeGreaterThanOrEqual(0);
+      expect(() => checkTrainable(cfg, 'gpujs-cpu')).toThrow(/model.activation .* tanh units only/);
+    }
+    const pc = parseConfig({ network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, model: { activation: 'relu' } });
+    expect(() => checkTrainable(pc, 'wasm')).toThrow(/PlaceCellRNN's units are ReLU/);
   });
 });

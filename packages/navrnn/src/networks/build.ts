@@ -35,6 +35,12 @@ export function checkTrainable(cfg: RunConfig, backend: ResolvedBackend): void {
     throw new ConfigError(`network ${cfg.network} runs on the fused TypeScript/WebAssembly kernels: use backend ${s.backends.join(' or ')}, not ${backend}`);
   }
   if (cfg.train.optimizer === 'hf' && !s.hessianFree) throw new ConfigError(`network ${cfg.network}: optimizer hf is for the CuevaRNN; use adam or sgd`);
+  if (cfg.network === 'placecell' && cfg.model.activation !== 'tanh') {
+    throw new ConfigError(`model.activation is the CuevaRNN's rate function; the PlaceCellRNN's units are ReLU (got ${cfg.model.activation})`);
+  }
+  if (cfg.network === 'cueva' && cfg.model.activation !== 'tanh' && GPUJS_MODE[backend]) {
+    throw new ConfigError(`model.activation ${cfg.model.activation} runs on the fused kernels (wasm, js) and autograd; the ${backend} kernels compute tanh units only`);
+  }
   if (cfg.train.optimizer === 'hf' && backend !== 'wasm' && backend !== 'js') {
     throw new ConfigError(`optimizer hf runs on the fused TypeScript/WebAssembly kernels: use backend wasm or js, not ${backend}`);
   }

@@ -50,7 +50,9 @@ export interface MetricsLine {
 export function configHash(cfg: RunConfig): string {
   const { train, ...rest } = cfg;
   const { steps: _steps, threads: _threads, ...trainRest } = train;
-  return createHash('sha256').update(JSON.stringify({ ...rest, train: trainRest })).digest('hex').slice(0, 16);
+  // the paper's tanh, the default, leaves the hash of runs started before there was a choice as it was
+  const { activation, ...model } = cfg.model;
+  return createHash('sha256').update(JSON.stringify({ ...rest, model: activation === 'tanh' ? model : cfg.model, train: trainRest })).digest('hex').slice(0, 16);
 }
 
 /**

@@ -3,12 +3,14 @@
  * each step: the fast path that training uses. `cuevaLoss` (the autograd tape) stays the oracle;
  * tests check this against it (and so, through checkGrads, against finite differences).
  *
- * Forward, for t = 1..T (row vectors, batch B, N units; u_0 = tanh(x_0) = 0):
- *   pre_t = u_{t-1} W_rec + I_t W_in + b + xi_t;  x_t = (1-a) x_{t-1} + a pre_t;  u_t = tanh(x_t);  y_t = u_t W_out
+ * Forward, for t = 1..T (row vectors, batch B, N units; u_0 = f(x_0) = 0; f the activation:
+ * tanh, the paper's, or relu or rectified tanh, max(0, tanh), whose derivative f' is read off u):
+ *   pre_t = u_{t-1} W_rec + I_t W_in + b + xi_t;  x_t = (1-a) x_{t-1} + a pre_t;  u_t = f(x_t);  y_t = u_t W_out
  * Backward, for t = T..1, with g_{T+1} = 0 and dx_{T+1} = 0:
  *   dy_t = (y_t - p_t) / (T B)                                    (d MSE / d y_t; MSE averages 2TB terms)
  *   du_t = dy_t W_out^T + 2 lambdaRates u_t / (T B N) + g_{t+1} W_rec^T     (readout, metabolic cost, recurrence)
- *   dx_t = du_t (1 - u_t^2) + (1-a) dx_{t+1};   g_t = a dx_t      (g_t = d loss / d pre_t)
+ *   dx_t = du_t f'(u_t) + (1-a) dx_{t+1};   g_t = a dx_t      (g_t = d loss / d pre_t)
+ * with f'(u) = 1 - u^2 for tanh, [u > 0] for relu, [u > 0] (1 - u^2) for rectified tanh.
  * with the weight gradients accumulated step by step while u_{t-1} and g_t are in cache:
  *   dW_rec += u_{t-1}^T g_t,  dW_in += I_t^T g_t,  db += sum_b g_t,  dW_out += u_t^T dy_t,
  * plus the weight cost's 2 lambdaWeights W / size.
@@ -38,6 +40,16 @@ const TANH_CLAMP = 7.90531110763549805;
 const A1 = 4.89352455891786e-3, A3 = 6.37261928875436e-4, A5 = 1.48572235717979e-5, A7 = 5.12229709037114e-8;
 const A9 = -8.60467152213735e-11, A11 = 2.00018790482477e-13, A13 = -2.76076847742355e-16;
 const B0 = 4.89352518554385e-3, B2 = 2.2684346324390e-3, B4 = 1.18534705686654e-4, B6 = 1.19825839466702e-6;
+
+/** The activation and its derivative as a function of its output u (every activation here has one). */
+function activation(cfg: CuevaModelConfig, float64: boolean): { f: (x: number) => number; slope: (u: number) => number } {
+  const tanh = float64 ? Math.tanh : fastTanh;
+  switch (cfg.activation ?? 'tanh') {
+    case 'relu': return { f: (x) => (x > 0 ? x : 0), slope: (u) => (u > 0 ? 1 : 0) };
+    case 'rectified-tanh': return { f: (x) => (x > 0 ? tanh(x) : 0), slope: (u) => (u > 0 ? 1 - u * u : 0) };
+    default: return { f: tanh, slope: (u) => 1 - u * u };
+  }
+}
 
 /** tanh by the rational approximation above (float32 paths). */
 export function fastTanh(v: number): number {
@@ -93,7 +105,7 @@ function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates:
   const { T, B, N, nIn, W, Win, bias, Wout, U, pre, inputs, backend } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
-  const tanh = c.float64 ? Math.tanh : fastTanh;
+  const { f } = activation(c.cfg, c.float64);
   const x = c.float64 ? new Float64Array(BN) : new Float32Array(BN);
   const Y = c.float64 ? new Float64Array(T * B * 2) : new Float32Array(T * B * 2);
   let sr = 0;
@@ -112,7 +124,7 @@ function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates:
         if (noise) s += noise[no + j];
         const xv = (1 - a) * x[ro + j] + a * s;
         x[ro + j] = xv;
-        const u = tanh(xv);
+        const u = f(xv);
         U[uo + ro + j] = u;
         sr += u * u;
         y0 += u * Wout[j * 2];
@@ -135,6 +147,7 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
   const { T, B, N, nIn, WT, Wout, U, inputs, backend, gW } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
+  const { slope } = activation(c.cfg, c.float64);
   let { g, gNext } = c;
   const alloc = (n: number) => (c.float64 ? new Float64Array(n) : new Float32Array(n));
   const dx = alloc(BN);
@@ -156,7 +169,7 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
       for (let j = 0; j < N; j++) {
         const u = U[uo + ro + j];
         const du = d0 * Wout[j * 2] + d1 * Wout[j * 2 + 1] + uScale * (DU ? DU[uo + ro + j] : u) + rec[ro + j];
-        const dxv = du * (1 - u * u) + (1 - a) * dx[ro + j];
+        const dxv = du * slope(u) + (1 - a) * dx[ro + j];
         dx[ro + j] = dxv;
         const gv = a * dxv;
         g[ro + j] = gv;
@@ -175,12 +188,13 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
 
 /**
  * Forward mode through time for a weight direction v = [dW_rec, dW_in, db, dW_out]: fills DU
- * ([T+1][B][N], du_t = (1 - u_t^2) dx_t) and returns dY ([T][B][2]). Needs U from `forward`.
+ * ([T+1][B][N], du_t = f'(u_t) dx_t) and returns dY ([T][B][2]). Needs U from `forward`.
  */
 function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
   const { T, B, N, nIn, W, Wout, U, inputs, backend, dWrec, dU } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
+  const { slope } = activation(c.cfg, c.float64);
   dWrec.set(v[0].data);
   const dWin = v[1].data;
   const db = v[2].data;
@@ -206,7 +220,7 @@ function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
         const dxv = (1 - a) * dx[ro + j] + a * s;
         dx[ro + j] = dxv;
         const u = U[uo + ro + j];
-        const du = (1 - u * u) * dxv;
+        const du = slope(u) * dxv;
         dU[uo + ro + j] = du;
         y0 += du * Wout[j * 2] + u * dWout[j * 2];
         y1 += du * Wout[j * 2 + 1] + u * dWout[j * 2 + 1];

@@ -8,6 +8,9 @@
  *   x_t = 0.9 x_{t-1} + 0.1 (tanh(x_{t-1}) W_rec + I_t W_in + b + xi_t),   u_t = tanh(x_t),
  *   y_t = u_t W_out   (the estimate of (x, y), no bias).
  *
+ * tanh is the paper's rate function; `activation` may replace it by relu or by rectified tanh,
+ * max(0, tanh(x)) (non-negative units, which theory says favour hexagonal lattices).
+ *
  * Row-vector convention: a batch of states is [B, N]; W_rec[i, j] is the weight from unit i to
  * unit j, W_in is [nInputs, N], W_out is [N, 2]. The state starts at zero, at the arena's centre.
  *
@@ -17,6 +20,7 @@
  */
 import { Rng, Tensor, normal, orthogonal, zeros, type DType } from '@gridcells/tensor';
 import * as ag from '@gridcells/autograd';
+import type { Activation } from '../../config.js';
 import { noGrad, type Var, type Value } from '@gridcells/autograd';
 import { expandNoise, isCounterNoise, type CounterNoise } from './counter-noise.js';
 
@@ -33,6 +37,17 @@ export interface CuevaModelConfig {
   /** 'orthogonal' (square, triangle arenas) or 'gaussian' with variance initGain^2 / N (hexagon). */
   init: 'orthogonal' | 'gaussian';
   initGain: number;
+  /** The rate function u = f(x): tanh (the paper, default), relu, or rectified tanh max(0, tanh(x)). */
+  activation?: Activation;
+}
+
+/** The rate function of a config, on the autograd tape. */
+export function rateFunction(cfg: CuevaModelConfig): (x: Value) => Var {
+  switch (cfg.activation ?? 'tanh') {
+    case 'relu': return (x) => ag.relu(x);
+    case 'rectified-tanh': return (x) => ag.relu(ag.tanh(x));
+    default: return (x) => ag.tanh(x);
+  }
 }
 
 /** The trainable weights, in a fixed order (the order of optimizer state and checkpoints). */
@@ -111,12 +126,13 @@ export function cuevaLoss(
   let sqErr: Var | null = null;
   let sqRate: Var | null = null;
   const noise = noiseArray(data, N);
+  const f = rateFunction(cfg);
   for (let t = 0; t < T; t++) {
-    const u = ag.tanh(x);
+    const u = f(x);
     let drive = ag.add(ag.add(ag.matmul(u, wRec), ag.matmul(cast(stepSlice(data.inputs, t, B, cfg.nInputs), dtype), wIn)), b);
     if (noise) drive = ag.add(drive, cast(stepSlice(noise, t, B, N), dtype));
     x = ag.add(ag.mul(x, 1 - cfg.alpha), ag.mul(drive, cfg.alpha));
-    const ut = ag.tanh(x);
+    const ut = f(x);
     const e = ag.sum(ag.square(ag.sub(ag.matmul(ut, wOut), cast(stepSlice(data.targets, t, B, 2), dtype))));
     const r = ag.sum(ag.square(ut));
     sqErr = sqErr ? ag.add(sqErr, e) : e;
@@ -136,7 +152,7 @@ function cast(t: Tensor, dtype: DType): Tensor {
 export interface Rollout {
   /** Estimates [T][B][2]. */
   estimates: Float32Array;
-  /** Rates u_t = tanh(x_t), [T][B][N]. */
+  /** Rates u_t = f(x_t), [T][B][N]. */
   rates: Float32Array;
 }
 
@@ -154,11 +170,12 @@ export function rollout(
     const estimates = new Float32Array(steps * batch * 2);
     const rates = new Float32Array(keep ? steps * batch * N : 0);
     let x: Value = zeros([batch, N]);
+    const f = rateFunction(cfg);
     for (let t = 0; t < steps; t++) {
-      let drive = ag.add(ag.add(ag.matmul(ag.tanh(x), p.wRec), ag.matmul(stepSlice(inputs, t, batch, cfg.nInputs), p.wIn)), p.b);
+      let drive = ag.add(ag.add(ag.matmul(f(x), p.wRec), ag.matmul(stepSlice(inputs, t, batch, cfg.nInputs), p.wIn)), p.b);
       if (noise) drive = ag.add(drive, stepSlice(noise, t, batch, N));
       x = ag.add(ag.mul(x, 1 - cfg.alpha), ag.mul(drive, cfg.alpha));
-      const u = ag.tanh(x);
+      const u = f(x);
       if (keep) rates.set(u.value.data, t * batch * N);
       estimates.set(ag.matmul(u, p.wOut).value.data, t * batch * 2);
     }
@@ -185,10 +202,11 @@ export function cuevaOutputs(
   let x: Value = zeros([B, cfg.hidden], dtype);
   const ys: Var[] = [];
   const us: Var[] = [];
+  const f = rateFunction(cfg);
   for (let t = 0; t < T; t++) {
-    const drive = ag.add(ag.add(ag.matmul(ag.tanh(x), wRec), ag.matmul(cast(stepSlice(data.inputs, t, B, cfg.nInputs), dtype), wIn)), b);
+    const drive = ag.add(ag.add(ag.matmul(f(x), wRec), ag.matmul(cast(stepSlice(data.inputs, t, B, cfg.nInputs), dtype), wIn)), b);
     x = ag.add(ag.mul(x, 1 - cfg.alpha), ag.mul(drive, cfg.alpha));
-    const u = ag.tanh(x);
+    const u = f(x);
     us.push(u);
     ys.push(ag.matmul(u, wOut));
   }

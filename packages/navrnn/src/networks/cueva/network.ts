@@ -80,7 +80,7 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
   readonly kind = 'cueva';
   readonly units: number;
   readonly shapes: Record<string, number[]>;
-  readonly signedRates = true;
+  readonly signedRates: boolean;
   readonly startsAtCentre = true;
   readonly trials?: TrialSum<CuevaParams, Batch>;
   private readonly gpujs: GpuJsCueva | null;
@@ -92,6 +92,9 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
   constructor(readonly model: CuevaModelConfig, readonly kernels: CuevaKernels, readonly cpuKernels: Backend = kernels.kind === 'fused' ? kernels.kernels : getBackend()) {
     this.units = model.hidden;
     this.shapes = paramShapes(model);
+    // relu and rectified tanh units are non-negative rates
+    this.signedRates = (model.activation ?? 'tanh') === 'tanh';
+    if (kernels.kind === 'gpujs' && this.signedRates === false) throw new Error(`the gpu.js kernels compute tanh units only, not ${model.activation}`);
     this.gpujs = kernels.kind === 'gpujs'
       ? new GpuJsCueva(kernels.mode, model, { T: kernels.steps, B: kernels.batch, N: model.hidden, nIn: model.nInputs })
       : null;
