@@ -9,23 +9,26 @@
  * - orientation: the circular mean of the inner-ring peak angles modulo 60 degrees, in [0, 60),
  *   angles from +x (columns) towards +y (rows);
  * - peaks: the number of peaks in the inner ring; `regular` says whether the ring looks like a
- *   lattice: 4 or 6 peaks, their distances within 25% of their mean, the angular gaps between
- *   neighbours within 10 degrees of 360/count, a spacing of at most 3/4 of the map's shorter side
- *   (so at least a period and a third fit in the arena), every ring peak an autocorrelation of at
- *   least 0.35, and every ring peak separated from the central peak by a trough: it rises at
- *   least 0.3 above the lowest autocorrelation on the straight line from the centre to it (its
- *   `prominence`).
+ *   lattice: 4 or 6 peaks, their distances within 25% of their mean, a spacing of at most 3/4 of
+ *   the map's shorter side (so at least a period and a third fit in the arena), every ring peak
+ *   an autocorrelation of at least 0.25 and separated from the central peak by a trough (it
+ *   rises above the lowest autocorrelation on the straight line from the centre to it, its
+ *   `prominence`), and the angular gaps between neighbouring peaks near 360/count. A hexagonal
+ *   ring may have gaps within 12 degrees of 60 and troughs of 0.3; a square one, gaps within 10
+ *   degrees of 90 and troughs of 0.5 (four peaks are what chance gives a noisy map most often).
  *
  * It is the periodicity check that `classify` asks of a grid cell, so that smooth blobs, ramps and
  * noise with high scores are not called grids, while real recorded grids, with partial rings,
  * noise and fields against the walls, are. The numbers, measured: the five real mouse grid
- * cells of the test fixtures have ring gaps within 8.4 degrees of 60, prominences of 0.31 and
- * more, ring values of 0.45 and more, and spacings up to 0.67 of the side; every synthetic grid
- * of the validation set has gaps within 2 degrees and prominences of 0.8 and more; ramps and
- * noisy maps of RNN units have prominences of 0.04 or less. Lightly smoothed white noise (20 x 20,
- * sigma 0.3-1.3 bins) passes the whole grid test (this check and a score above 0.4) in 3 of 1200
- * maps, so counts must still be read against a null: the untrained network and each unit's
- * shuffles.
+ * cells of the test fixtures have ring gaps within 8.4 degrees of 60, troughs of 0.31 and more,
+ * peaks of 0.45 and more, and spacings up to 0.67 of the side; every synthetic grid of the
+ * validation set has gaps within 2 degrees and troughs of 0.8 and more; ramps and noisy maps of
+ * RNN units have troughs of 0.04 or less. Lightly smoothed white noise (20 x 20, sigma 0.3-1.3
+ * bins) passes the whole grid test (this check and a score above 0.4) in 3 of 1200 maps (4 under
+ * the check this replaced: gaps within 20 degrees, troughs of 0.5, spacing 2/3 of the side, which
+ * called two of the five real grids grid and kept sheared network lattices with gaps 15 degrees
+ * off). Counts must still be read
+ * against a null: the untrained network and each unit's shuffles.
  */
 import type { Autocorrelogram } from './autocorrelogram.js';
 
@@ -40,10 +43,12 @@ export interface SacPeak {
   prominence: number;
 }
 
-/** Minimum prominence of every ring peak for a lattice (see the module's doc). */
+/** Minimum prominence of every ring peak of a hexagonal lattice (see the module's doc); a square one needs 0.5. */
 export const MIN_PEAK_PROMINENCE = 0.3;
-/** Minimum autocorrelation of every ring peak for a lattice. */
-export const MIN_PEAK_VALUE = 0.35;
+/** Minimum autocorrelation of every ring peak of a lattice. */
+export const MIN_PEAK_VALUE = 0.25;
+/** Per ring size: the largest angular gap deviation (degrees) and the smallest prominence. */
+const LATTICE_RULES: Record<number, { gap: number; prominence: number }> = { 6: { gap: 12, prominence: MIN_PEAK_PROMINENCE }, 4: { gap: 10, prominence: 0.5 } };
 
 function prominenceOf(sac: Autocorrelogram, dx: number, dy: number, value: number): number {
   const { data, width: W, height: H } = sac;
@@ -119,11 +124,12 @@ export function gridGeometry(sac: Autocorrelogram): GridGeometry {
   const side = Math.min(sac.width + 1, sac.height + 1) / 2;
   const angles = ring.map((p) => (p.angle + 360) % 360).sort((a, b) => a - b);
   const gaps = angles.map((a, i) => (i + 1 < angles.length ? angles[i + 1] - a : angles[0] + 360 - a));
+  const rule = LATTICE_RULES[ring.length];
   const regular =
-    (ring.length === 4 || ring.length === 6) &&
+    rule !== undefined &&
     ring.every((p) => Math.abs(p.distance - spacing) <= 0.25 * spacing) &&
-    gaps.every((g) => Math.abs(g - 360 / ring.length) <= 10) &&
+    gaps.every((g) => Math.abs(g - 360 / ring.length) <= rule.gap) &&
     spacing <= 0.75 * side &&
-    ring.every((p) => p.prominence >= MIN_PEAK_PROMINENCE && p.value >= MIN_PEAK_VALUE);
+    ring.every((p) => p.prominence >= rule.prominence && p.value >= MIN_PEAK_VALUE);
   return { spacing, orientation, peaks: ring.length, regular, ring };
 }

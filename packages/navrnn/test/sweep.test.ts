@@ -8,7 +8,12 @@ import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { CLI, dir, oneLineError, run } from './cli-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** The sweep that the kill-and-resume test ran and collected. */
+let collected = '';
 
 /** Two points of a tiny CuevaRNN, one seed. */
 const SPEC = {
@@ -76,7 +81,24 @@ describe('gridcells sweep', () => {
     expect(head.split(',').slice(0, 5)).toEqual(['name', 'model.noiseStd', 'seed', 'error_cm', 'long_path_error_cm']);
     expect(rows.map((l) => l.split(',')[0])).toEqual(NAMES);
     expect(existsSync(join(whole, 'report.html'))).toBe(true);
+    collected = whole;
   }, 240_000);
+
+  it.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('its report loads in headless Chromium with every figure rendered and a row per point', async () => {
+    expect(collected).not.toBe('');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${join(collected, 'report.html')}`);
+      const images = await page.$$eval('img', (xs) => xs.map((i) => i.complete && i.naturalWidth > 0));
+      // one axis: units against it, and the error against it
+      expect(images).toEqual([true, true]);
+      const rows = await page.$$eval('tr td:first-child', (xs) => xs.map((x) => x.textContent));
+      expect(rows).toEqual(NAMES);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('the Slurm executor writes one array task per point not yet done, with the #SBATCH lines asked for', () => {
     const out = join(dir(), 'sl');
