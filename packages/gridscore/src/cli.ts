@@ -19,7 +19,7 @@ import { smoothMap } from './ratemaps.js';
 import type { GridMode } from './grid.js';
 import type { Point } from './geometry.js';
 import { mapScoresCsv, sessionScoresCsv, csvNumber } from './csv.js';
-import { analyseSession, type UnitAnalysis } from './session.js';
+import { analyseSession } from './session.js';
 
 /** The longest map side scored (a 1000 x 1000 map takes a few seconds). */
 const MAX_SIDE = 1024;
