@@ -87,7 +87,7 @@ export interface UnitAnalysis extends UnitScores {
   tests: Record<SpatialTest, boolean>;
   /** The class on thresholds (classify.ts). */
   class: CellClass;
-  /** The class on thresholds and significance (NaN-free only with shuffles; 'irregular' without). */
+  /** The class on thresholds and significance ('irregular' for every unit when there are no shuffles). */
   significantClass: CellClass;
   placeFields: number;
   /** Skaggs spatial information (bits per unit of activity; bits per spike for spike counts). */
