@@ -172,7 +172,7 @@ interface CoarseGrid {
 /** Coarse grids kept for reuse, newest last; bounded in number and in the values they hold. */
 const coarseCache: CoarseGrid[] = [];
 const CACHE_GRIDS = 4;
-const CACHE_VALUES = 4_000_000;
+const CACHE_VALUES = 8_000_000;
 
 function coarseGrid(s: Samples, minW: number, maxW: number): CoarseGrid['points'] {
   const bins = Int32Array.from(s.row, (r, q) => r * s.width + s.col[q]);
