@@ -41,6 +41,9 @@ export const SPATIAL_TESTS = ['grid', 'border', 'band'] as const;
 /** One of SPATIAL_TESTS. */
 export type SpatialTest = (typeof SPATIAL_TESTS)[number];
 
+/** Every class, in the order of the tests that decide it, irregular last. */
+export const CELL_CLASSES: readonly CellClass[] = [...SPATIAL_TESTS, 'irregular'];
+
 /** Every score of one rate map (the columns of scores.csv). */
 export interface UnitScores {
   score60: number;

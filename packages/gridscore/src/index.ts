@@ -11,7 +11,7 @@ export { gridGeometry, sacPeaks, MIN_PEAK_PROMINENCE, MIN_PEAK_VALUE, type GridG
 export { rateMaps, binSamples, mapsOfBinning, smoothMap, type Binning, type RateMapOptions, type RateMapsResult } from './ratemaps.js';
 export { spatialInformation, headDirectionTuning, directionBins, resultant, speedTuning } from './tuning.js';
 export {
-  scoreMap, classify, spatialTests, classOf, gridScoreOf, DEFAULT_THRESHOLDS, SPATIAL_TESTS,
+  scoreMap, classify, spatialTests, classOf, gridScoreOf, DEFAULT_THRESHOLDS, SPATIAL_TESTS, CELL_CLASSES,
   type UnitScores, type Thresholds, type CellClass, type ScoreOptions, type Lattice, type SpatialTest,
 } from './classify.js';
 export { mulberry32 } from './random.js';

@@ -36,7 +36,7 @@ import { bandScore } from './band.js';
 import { detectFields, mapFloor, type Signed } from './fields.js';
 import type { Unvisited } from './autocorrelogram.js';
 import {
-  classOf, DEFAULT_THRESHOLDS, gridScoreOf, scoreMap, spatialTests, SPATIAL_TESTS, type CellClass, type SpatialTest, type Thresholds, type UnitScores,
+  CELL_CLASSES, classOf, DEFAULT_THRESHOLDS, gridScoreOf, scoreMap, spatialTests, SPATIAL_TESTS, type CellClass, type SpatialTest, type Thresholds, type UnitScores,
 } from './classify.js';
 import { directionBins, resultant, spatialInformation } from './tuning.js';
 import { mulberry32 } from './random.js';
@@ -113,6 +113,8 @@ export interface SessionAnalysis {
   /** Units flagged place-like, head-direction- and speed-tuned. */
   flagCounts: { placeLike: number; hdTuned: number; speedTuned: number };
   shuffles: number;
+  /** The percentile of its shuffles a significant score is above. */
+  percentile: number;
   /** The smallest shift of the shuffles, in samples. */
   minShift: number;
 }
@@ -227,7 +229,7 @@ function against(value: number, nulls: number[], percentile: number): { percenti
   return { percentile: (100 * below) / finite.length, significant: value > threshold };
 }
 
-const zeroCounts = (): Record<CellClass, number> => ({ grid: 0, border: 0, band: 0, irregular: 0 });
+const zeroCounts = () => Object.fromEntries(CELL_CLASSES.map((c) => [c, 0])) as Record<CellClass, number>;
 
 /**
  * Analyses a session (see the module's doc): rate maps, scores, tests and classes, tunings, and
@@ -272,8 +274,8 @@ export function analyseSession(s: Session, opts: SessionOptions = {}): SessionAn
     unvisited: opts.unvisited, signed: opts.signed, mode: opts.thresholds?.mode ?? DEFAULT_THRESHOLDS.mode,
     borderArena: mapOpts.arena ? outlineInBins(mapOpts.arena, b.bounds, b.rows, b.cols) : undefined,
     occupancy: b.occupancy,
-    // a signed series is measured from its minimum (tuning.ts)
-    seriesFloor: low.map((v) => (opts.signed === true || (opts.signed !== false && v < 0) ? v : 0)),
+    // a signed series is measured from its minimum, by the maps' rule (tuning.ts)
+    seriesFloor: low.map((v) => mapFloor([v], opts.signed)),
     n: T, sumA, sumA2, sumS, sumS2,
   };
   const smooth = mapOpts.smooth ?? 0;
@@ -315,7 +317,7 @@ export function analyseSession(s: Session, opts: SessionOptions = {}): SessionAn
       flags: { placeLike: significant.spatialInfo && placeFields >= 1 && placeFields <= 3, hdTuned: significant.hdLength, speedTuned: significant.speedScore },
     };
   });
-  return { units, maps: real.maps, occupancy: b.occupancy, ...tally(units), shuffles, minShift };
+  return { units, maps: real.maps, occupancy: b.occupancy, ...tally(units), shuffles, percentile, minShift };
 }
 
 /** Units per class (on thresholds; on thresholds and significance) and per flag. */

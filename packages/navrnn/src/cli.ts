@@ -24,7 +24,7 @@ import { progressReporter } from './run/progress.js';
 import { TrainingError, train } from './run/train.js';
 import { analyzeRun } from './analysis/analyze-run.js';
 import { AnalysisError, MAX_SAMPLES } from './analysis/analyze.js';
-import { NpyError } from '@gridcells/gridscore';
+import { CELL_CLASSES, NpyError } from '@gridcells/gridscore';
 import { openSweep, sweepStatus, writeState } from './sweep/folder.js';
 import { runLocal } from './sweep/local.js';
 import { SlurmError, slurmScript, submitSlurm } from './sweep/slurm.js';
@@ -251,12 +251,11 @@ async function analyzeCommand(run: string, o: { checkpoint?: string; trials?: st
   const threads = o.threads !== undefined ? intOption(o.threads, '--threads') : undefined;
   if (threads !== undefined && threads < 1) throw new UsageError(`--threads must be >= 1, got ${threads}`);
   const a = await analyzeRun(run, { checkpoint: o.checkpoint, trials, burnIn, longFactor, shuffles, threads });
-  const classes = ['grid', 'border', 'band', 'irregular'] as const;
-  const row = (name: string, c: Record<string, number>) => `${name.padEnd(34)} ${classes.map((k) => String(c[k]).padStart(11)).join('')}`;
+  const row = (name: string, c: Record<string, number>) => `${name.padEnd(34)} ${CELL_CLASSES.map((k) => String(c[k]).padStart(11)).join('')}`;
   const t = a.trained;
   process.stdout.write(
-    `units by class (${t.units.length} units; gridscore's thresholds; significant: also above the 99th percentile of ${t.shuffles} shuffles)\n` +
-      `${''.padEnd(34)}${classes.map((k) => k.padStart(11)).join('')}\n` +
+    `units by class (${t.units.length} units; gridscore's thresholds; significant: also above the ${t.percentile}th percentile of ${t.shuffles} shuffles)\n` +
+      `${''.padEnd(34)}${CELL_CLASSES.map((k) => k.padStart(11)).join('')}\n` +
       row(`trained (step ${a.step})`, t.counts) + '\n' + row('trained, significant', t.significantCounts) + '\n' +
       row('untrained (step 0)', a.untrained.counts) + '\n' + row('untrained, significant', a.untrained.significantCounts) + '\n' +
       `shuffles: ${t.seconds.toFixed(0)} s trained, ${a.untrained.seconds.toFixed(0)} s untrained, on ${t.threads} threads\n` +

@@ -161,7 +161,7 @@ export function writeAnalysis(runDir: string, trained: Analysis, untrained: Anal
     ...meta,
     counts: trained.counts, significant_counts: trained.significantCounts, flags: trained.flagCounts,
     untrained_counts: untrained.counts, untrained_significant_counts: untrained.significantCounts, untrained_flags: untrained.flagCounts,
-    shuffles: trained.shuffles, min_shift_samples: trained.minShift, percentile: 99,
+    shuffles: trained.shuffles, min_shift_samples: trained.minShift, percentile: trained.percentile,
     analysis_seconds: { trained: trained.seconds, untrained: untrained.seconds }, analysis_threads: trained.threads,
   };
   writeAtomic(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { autocorrelogram, mosaicPng, DEFAULT_THRESHOLDS, type CellClass } from '@gridcells/gridscore';
+import { autocorrelogram, mosaicPng, CELL_CLASSES, DEFAULT_THRESHOLDS, type CellClass } from '@gridcells/gridscore';
 import { esc, histogram, lineChart } from './svg.js';
 import { writeAtomic } from '../run/files.js';
 import { readMetrics } from '../run/folder.js';
@@ -26,8 +26,8 @@ export interface ReportInputs {
   step: number;
 }
 
-const CLASSES: CellClass[] = ['grid', 'border', 'band', 'irregular'];
-const COLOURS: Record<CellClass, string> = { grid: '#d62728', border: '#1f77b4', band: '#2ca02c', irregular: '#7f7f7f' };
+/** Each class's colour in every figure (reports and sweep reports). */
+export const CLASS_COLOURS: Record<CellClass, string> = { grid: '#d62728', border: '#1f77b4', band: '#2ca02c', irregular: '#7f7f7f' };
 
 /** Writes RUN/report.html and RUN/figures/; returns the report's path. */
 export function writeReport(r: ReportInputs): string {
@@ -55,7 +55,7 @@ export function writeReport(r: ReportInputs): string {
     lineChart('training loss', 'training step', 'loss', [{ name: 'loss', points: losses, colour: '#08519c' }]));
 
   const t = r.trained;
-  const order = [...t.units].sort((a, b) => CLASSES.indexOf(a.class) - CLASSES.indexOf(b.class) || b.score60 - a.score60);
+  const order = [...t.units].sort((a, b) => CELL_CLASSES.indexOf(a.class) - CELL_CLASSES.indexOf(b.class) || b.score60 - a.score60);
   add('rate_maps.png', 'Rate maps of every unit (viridis, each tile scaled to its own range; white: unvisited), grouped by class and sorted by grid score.',
     mosaicPng(order.map((u) => t.maps[u.unit]), { labels: order.map(unitLabel) }));
   const best = [...t.units].filter((u) => Number.isFinite(u.score60)).sort((a, b) => b.score60 - a.score60).slice(0, 10);
@@ -69,19 +69,19 @@ export function writeReport(r: ReportInputs): string {
   add('hist_border.svg', 'Border scores (Solstad et al. 2008).', histogram('border score', 'border', t.units.map((u) => u.border), -1, 1, th.border));
   add('hist_band.svg', 'Band scores (share of variance of the best plane wave).', histogram('band score', 'band', t.units.map((u) => u.band), 0, 1, th.band));
   add('development.svg', 'Units of each class at every checkpoint (step 0: the untrained network).',
-    lineChart('development over training', 'training step', 'units', CLASSES.map((c) => ({ name: c, points: r.development.map((d) => [d.step, d.counts[c]] as [number, number]), colour: COLOURS[c] }))));
+    lineChart('development over training', 'training step', 'units', CELL_CLASSES.map((c) => ({ name: c, points: r.development.map((d) => [d.step, d.counts[c]] as [number, number]), colour: CLASS_COLOURS[c] }))));
   add('long_path.svg', `Mean position error along ${r.longPath.trials} paths of ${r.longPath.steps} steps (${Math.round(r.longPath.steps / Number((r.config.train as { timeSteps: number }).timeSteps))}x the training length).`,
     lineChart('error on long paths', 'step', 'error (cm)', [{ name: 'mean error', points: r.longPath.overTime, colour: '#08519c' }]));
   const byHits = [...r.longPath.byBoundary].sort((a, b) => a[0] - b[0]);
   add('boundary.svg', 'Each long path\'s mean error against the number of wall encounters on it.',
     lineChart('error against wall encounters', 'wall encounters on the path', 'mean error (cm)', [{ name: 'paths (sorted)', points: byHits, colour: '#d62728' }]));
 
-  const emergence = CLASSES.filter((c) => c !== 'irregular').map((c) => {
+  const emergence = CELL_CLASSES.filter((c) => c !== 'irregular').map((c) => {
     const base = r.development[0]?.counts[c] ?? 0;
     const first = r.development.find((d) => d.step > 0 && d.counts[c] > base);
     return `<tr><td>${c}</td><td>${base}</td><td>${first ? `step ${first.step} (${first.counts[c]} units)` : 'never above the untrained count'}</td></tr>`;
   });
-  const tuningRows = CLASSES.map((c) => {
+  const tuningRows = CELL_CLASSES.map((c) => {
     const us = t.units.filter((u) => u.class === c);
     const mean = (f: (u: (typeof us)[number]) => number) => {
       const v = us.map(f).filter(Number.isFinite);
@@ -91,7 +91,7 @@ export function writeReport(r: ReportInputs): string {
     return `<tr><td>${c}</td><td>${us.length}</td><td>${mean((u) => Math.abs(u.speedScore))}</td><td>${mean((u) => u.hdLength)}</td><td>${esc(examples) || '-'}</td></tr>`;
   });
   const countRow = (name: string, c: Record<CellClass, number>, f?: Analysis['flagCounts']) =>
-    `<tr><td>${esc(name)}</td>${CLASSES.map((k) => `<td>${c[k]}</td>`).join('')}${f ? `<td>${f.placeLike}</td><td>${f.hdTuned}</td><td>${f.speedTuned}</td>` : '<td></td><td></td><td></td>'}</tr>`;
+    `<tr><td>${esc(name)}</td>${CELL_CLASSES.map((k) => `<td>${c[k]}</td>`).join('')}${f ? `<td>${f.placeLike}</td><td>${f.hdTuned}</td><td>${f.speedTuned}</td>` : '<td></td><td></td><td></td>'}</tr>`;
   const resolved = (r.config.resolved ?? {}) as Record<string, unknown>;
   const wall = metrics.at(-1)?.time_s;
   const img = (f: (typeof figures)[number]) =>
@@ -107,11 +107,11 @@ table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;paddin
 machine ${esc(String(resolved.machine ?? '?'))}, Node ${esc(String(resolved.node ?? '?'))}, started ${esc(String(resolved.started ?? '?'))}, training wall time ${wall !== undefined ? `${wall.toFixed(0)} s` : '?'}.</p>
 <h2>Training</h2>${fig('loss.svg')}${fig('training.svg')}
 <h2>Cell types</h2>
-<table><tr><th></th>${CLASSES.map((c) => `<th>${c}</th>`).join('')}<th>place-like</th><th>HD-tuned</th><th>speed-tuned</th></tr>
+<table><tr><th></th>${CELL_CLASSES.map((c) => `<th>${c}</th>`).join('')}<th>place-like</th><th>HD-tuned</th><th>speed-tuned</th></tr>
 ${countRow(`trained (step ${r.step}), thresholds`, t.counts)}${countRow('trained, thresholds and significant', t.significantCounts, t.flagCounts)}
 ${countRow('untrained (step 0, the null), thresholds', r.untrained.counts)}${countRow('untrained, thresholds and significant', r.untrained.significantCounts, r.untrained.flagCounts)}</table>
 <p>Thresholds (gridscore defaults): grid: a lattice in the autocorrelogram and score60 &gt; ${th.grid60} (hexagonal) or score90 &gt; ${th.grid90} (square);
-border &gt; ${th.border}; band &gt; ${th.band}. Significant: the score is also above the 99th percentile of ${t.shuffles} shuffles of the unit
+border &gt; ${th.border}; band &gt; ${th.band}. Significant: the score is also above the ${t.percentile}th percentile of ${t.shuffles} shuffles of the unit
 (its activity shifted circularly against the positions by at least ${t.minShift} samples). A unit passing several tests has the first of grid, border, band as its class.
 Rate maps: ${t.maps.length} units, ${t.trials} fresh trajectories of ${t.timeSteps} steps${t.burnIn ? `, the first ${t.burnIn} steps of each left out` : ''}.
 Analysis: ${t.seconds.toFixed(0)} s (trained) and ${r.untrained.seconds.toFixed(0)} s (untrained) on ${t.threads} threads.</p>

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { writeAtomic } from '../run/files.js';
 import { readMetrics } from '../run/folder.js';
 import { esc, lineChart, type Series } from '../analysis/svg.js';
+import { CLASS_COLOURS } from '../analysis/report.js';
+import { CELL_CLASSES } from '@gridcells/gridscore';
 import { readPoints, runOf, pointStatus, type PointEntry } from './folder.js';
 
-const CLASSES = ['grid', 'border', 'band', 'irregular'] as const;
-const COLOURS: Record<string, string> = { grid: '#d62728', border: '#1f77b4', band: '#2ca02c', irregular: '#7f7f7f' };
 
 /** One finished point's numbers. */
 export interface PointResult extends PointEntry {
@@ -55,11 +55,11 @@ export function collectSweep(sweep: string): { results: PointResult[]; unfinishe
   const results = finished.map((p) => result(sweep, p));
   const axes = [...new Set(points.flatMap((p) => Object.keys(p.params)))];
   const head = ['name', ...axes, 'seed', 'error_cm', 'long_path_error_cm',
-    ...CLASSES.map((c) => c), ...CLASSES.map((c) => `${c}_significant`), ...CLASSES.map((c) => `untrained_${c}`), ...CLASSES.map((c) => `untrained_${c}_significant`),
+    ...CELL_CLASSES.map((c) => c), ...CELL_CLASSES.map((c) => `${c}_significant`), ...CELL_CLASSES.map((c) => `untrained_${c}`), ...CELL_CLASSES.map((c) => `untrained_${c}_significant`),
     'train_s', 'analysis_s'];
   const rows = results.map((r) => [
     r.name, ...axes.map((a) => JSON.stringify(r.params[a] ?? '')), r.seed, num(r.errorCm), num(r.longPathCm),
-    ...CLASSES.map((c) => r.counts[c]), ...CLASSES.map((c) => r.significant[c]), ...CLASSES.map((c) => r.untrained[c]), ...CLASSES.map((c) => r.untrainedSignificant[c]),
+    ...CELL_CLASSES.map((c) => r.counts[c]), ...CELL_CLASSES.map((c) => r.significant[c]), ...CELL_CLASSES.map((c) => r.untrained[c]), ...CELL_CLASSES.map((c) => r.untrainedSignificant[c]),
     num(r.trainSeconds), num(r.analysisSeconds),
   ].join(','));
   const csv = join(sweep, 'sweep.csv');
@@ -111,8 +111,8 @@ function heatMap(results: PointResult[], ax: string, ay: string): string {
 function html(sweep: string, results: PointResult[], axes: string[], total: number): string {
   const figures: string[] = [];
   for (const axis of axes) {
-    const series: Series[] = CLASSES.filter((c) => c !== 'irregular').flatMap((c) => [
-      { name: `${c} (significant)`, points: byAxis(results, axis, (r) => r.significant[c]), colour: COLOURS[c] },
+    const series: Series[] = CELL_CLASSES.filter((c) => c !== 'irregular').flatMap((c) => [
+      { name: `${c} (significant)`, points: byAxis(results, axis, (r) => r.significant[c]), colour: CLASS_COLOURS[c] },
       { name: `${c}, untrained`, points: byAxis(results, axis, (r) => r.untrainedSignificant[c]), colour: '#bbbbbb' },
     ]);
     if (series.some((s) => s.points.length)) figures.push(lineChart(`units against ${axis}`, axis, 'units (mean over points)', series));
@@ -121,14 +121,14 @@ function html(sweep: string, results: PointResult[], axes: string[], total: numb
   }
   if (axes.length === 2 && results.length) figures.push(heatMap(results, axes[0], axes[1]));
   const img = (svg: string) => `<figure><img alt="figure" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}"></figure>`;
-  const rows = results.map((r) => `<tr><td><a href="runs/${esc(r.name)}/report.html">${esc(r.name)}</a></td><td>${num(r.errorCm)}</td>${CLASSES.map((c) => `<td>${r.counts[c]} / ${r.significant[c]} / ${r.untrainedSignificant[c]}</td>`).join('')}</tr>`);
+  const rows = results.map((r) => `<tr><td><a href="runs/${esc(r.name)}/report.html">${esc(r.name)}</a></td><td>${num(r.errorCm)}</td>${CELL_CLASSES.map((c) => `<td>${r.counts[c]} / ${r.significant[c]} / ${r.untrainedSignificant[c]}</td>`).join('')}</tr>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>gridcells sweep: ${esc(sweep)}</title>
 <style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>
 <h1>gridcells sweep</h1>
 <p>${results.length} of ${total} points finished. Counts per class: on thresholds / with significance (above the 99th percentile of each unit's shuffles) / the untrained network with significance.</p>
 ${figures.map(img).join('\n')}
-<table><tr><th>point</th><th>error (cm)</th>${CLASSES.map((c) => `<th>${c}</th>`).join('')}</tr>${rows.join('')}</table>
+<table><tr><th>point</th><th>error (cm)</th>${CELL_CLASSES.map((c) => `<th>${c}</th>`).join('')}</tr>${rows.join('')}</table>
 </body></html>
 `;
 }
