@@ -36,6 +36,11 @@ export const trajectorySchema = z.discriminatedUnion('kind', [
     turnStd: nonneg().default(CUEVA_DEFAULTS.turnStd),
     speed: z.strictObject({ distribution: z.enum(['halfnormal', 'rayleigh', 'constant']), scale: positive() }).default(CUEVA_DEFAULTS.speed),
     zeroSpeedFraction: nonneg(0.99).default(CUEVA_DEFAULTS.zeroSpeedFraction),
+    /**
+     * 'centre' (the paper): every trial starts at the arena's centre with the state at zero;
+     * 'uniform': anywhere, and the CuevaRNN's initial state encodes the start position.
+     */
+    start: z.enum(['centre', 'uniform']).default('centre'),
   }),
   z.strictObject({
     kind: z.literal('sorscher'),
@@ -61,7 +66,7 @@ export const configSchema = z.strictObject({
    */
   network: z.enum(['cueva', 'placecell']).default('cueva'),
   arena: arenaSchema.default({ kind: 'square', side: 1 }),
-  trajectory: trajectorySchema.default({ ...CUEVA_DEFAULTS }),
+  trajectory: trajectorySchema.default({ ...CUEVA_DEFAULTS, start: 'centre' }),
   /** Network inputs: the paper's speed and direction angle, speed with cos/sin of the heading, or velocity. */
   encoding: z.enum(['speed-direction', 'speed-cos-sin', 'velocity']).default('speed-direction'),
   model: z.strictObject({

@@ -8,21 +8,23 @@ import fc from 'fast-check';
 import { Rng, Tensor, WasmBackend, normal, referenceBackend, zeros } from '@gridcells/tensor';
 import { valueAndGrad, leastSquaresSystem, flatten, type Var } from '@gridcells/autograd';
 import {
-  cuevaLoss, cuevaLossAndGrad, cuevaGaussNewton, cuevaOutputs, fastTanh, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch,
+  cuevaLoss, cuevaLossAndGrad, cuevaGaussNewton, cuevaOutputs, fastTanh, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch, paramList,
   ACTIVATIONS, type Activation, type CuevaModelConfig, type Encoding,
 } from '@gridcells/navrnn';
 import { worstRel } from './helpers.js';
 
-function setup(N: number, T: number, B: number, seed: number, dtype: 'float32' | 'float64', encoding: Encoding = 'speed-direction', activation: Activation = 'tanh') {
+/** A random network and batch; `startEncoder`: trials start anywhere and x_0 = p_0 W_start. */
+function setup(N: number, T: number, B: number, seed: number, dtype: 'float32' | 'float64', encoding: Encoding = 'speed-direction', activation: Activation = 'tanh', startEncoder = false) {
   const nIn = encoding === 'speed-cos-sin' ? 3 : 2;
-  const cfg: CuevaModelConfig = { hidden: N, nInputs: nIn, alpha: 0.1, noiseStd: 0.1, lambdaWeights: 0.01, lambdaRates: 0.05, init: 'orthogonal', initGain: 1, activation };
+  const cfg: CuevaModelConfig = { hidden: N, nInputs: nIn, alpha: 0.1, noiseStd: 0.1, lambdaWeights: 0.01, lambdaRates: 0.05, init: 'orthogonal', initGain: 1, activation, startEncoder };
   const rng = new Rng(seed);
-  const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), CUEVA_DEFAULTS, B, T, encoding, rng);
+  const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), { ...CUEVA_DEFAULTS, start: startEncoder ? 'uniform' : 'centre' }, B, T, encoding, rng);
   const data = toBatch(tr, drawNoise(rng, T, B, N, cfg.noiseStd));
   const p = initParams(cfg, rng, dtype);
   p.b = normal(rng, [N], 0, 0.3, dtype);
   p.wOut = normal(rng, [N, 2], 0, 0.3, dtype);
-  const tape = valueAndGrad((a, b, c, d) => cuevaLoss(cfg, a, b, c, d, data, dtype).total, [0, 1, 2, 3])(p.wRec, p.wIn, p.b, p.wOut);
+  const list = paramList(p);
+  const tape = valueAndGrad((a, b, c, d, e) => cuevaLoss(cfg, a, b, c, d, data, dtype, e).total, list.map((_, k) => k))(...list);
   return { cfg, data, p, tape };
 }
 
@@ -43,6 +45,17 @@ describe('fused BPTT against the autograd tape', () => {
       (N, T, B, seed, activation) => {
         const { cfg, data, p, tape } = setup(N, T, B, seed, 'float64', 'speed-direction', activation);
         const fused = cuevaLossAndGrad(cfg, p, data, referenceBackend);
+        expect(Math.abs(fused.loss - tape.value) / Math.abs(tape.value)).toBeLessThan(1e-10);
+        expect(worstRel(fused.grads, tape.grads)).toBeLessThan(1e-10);
+      }), { numRuns: 30 });
+  });
+
+  it('with a start encoder (trials starting anywhere, every activation, float64, random sizes): loss and every gradient, W_start\'s included, to 1e-10', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 1, max: 5 }), fc.nat(), fc.constantFrom(...ACTIVATIONS),
+      (N, T, B, seed, activation) => {
+        const { cfg, data, p, tape } = setup(N, T, B, seed, 'float64', 'speed-direction', activation, true);
+        const fused = cuevaLossAndGrad(cfg, p, data, referenceBackend);
+        expect(fused.grads.map((g) => g.shape)).toEqual([[N, N], [2, N], [N], [N, 2], [2, N]]);
         expect(Math.abs(fused.loss - tape.value) / Math.abs(tape.value)).toBeLessThan(1e-10);
         expect(worstRel(fused.grads, tape.grads)).toBeLessThan(1e-10);
       }), { numRuns: 30 });
@@ -81,23 +94,25 @@ describe('fastTanh', () => {
 });
 
 describe('fused Gauss-Newton product', () => {
-  it('equals the generic JVP/VJP Gauss-Newton product of the same least-squares terms (float64, with structural damping, every activation)', () => {
+  it('equals the generic JVP/VJP Gauss-Newton product of the same least-squares terms (float64, with structural damping, every activation, with and without a start encoder)', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 4 }), fc.nat(), fc.double({ min: 0, max: 2, noNaN: true }),
-      fc.constantFrom(...ACTIVATIONS), (N, T, B, seed, structural, activation) => {
-        const { cfg, data, p } = setup(N, T, B, seed, 'float64', 'speed-direction', activation);
+      fc.constantFrom(...ACTIVATIONS), fc.boolean(), (N, T, B, seed, structural, activation, startEncoder) => {
+        const { cfg, data, p } = setup(N, T, B, seed, 'float64', 'speed-direction', activation, startEncoder);
         const M = T * B;
+        const outputs = (w: Var[]) => cuevaOutputs(cfg, w[0], w[1], w[2], w[3], data, 'float64', w[4]);
+        const shapes = [[N, N], [2, N], [N], [N, 2], ...(startEncoder ? [[2, N]] : [])];
         const sys = leastSquaresSystem({
-          shapes: [[N, N], [2, N], [N], [N, 2]],
+          shapes,
           terms: [
-            { outputs: (a: Var, b: Var, c: Var, d: Var) => cuevaOutputs(cfg, a, b, c, d, data, 'float64').y, targets: Tensor.fromData(Float64Array.from(data.targets), [M, 2]), weights: 1 / (M * 2) },
-            { outputs: (a: Var, b: Var, c: Var, d: Var) => cuevaOutputs(cfg, a, b, c, d, data, 'float64').u, targets: zeros([M, N], 'float64'), weights: cfg.lambdaRates / (M * N) },
+            { outputs: (...w: Var[]) => outputs(w).y, targets: Tensor.fromData(Float64Array.from(data.targets), [M, 2]), weights: 1 / (M * 2) },
+            { outputs: (...w: Var[]) => outputs(w).u, targets: zeros([M, N], 'float64'), weights: cfg.lambdaRates / (M * N) },
           ],
-          structural: { outputs: (a: Var, b: Var, c: Var, d: Var) => cuevaOutputs(cfg, a, b, c, d, data, 'float64').u, targets: zeros([M, N], 'float64'), weights: 1 / (M * N) },
-          l2: [0, cfg.lambdaWeights / (2 * N), 0, cfg.lambdaWeights / (2 * N)],
+          structural: { outputs: (...w: Var[]) => outputs(w).u, targets: zeros([M, N], 'float64'), weights: 1 / (M * N) },
+          l2: [0, cfg.lambdaWeights / (2 * N), 0, cfg.lambdaWeights / (2 * N), ...(startEncoder ? [0] : [])],
         });
         const rng = new Rng(seed + 1);
-        const v = [normal(rng, [N, N], 0, 1, 'float64'), normal(rng, [2, N], 0, 1, 'float64'), normal(rng, [N], 0, 1, 'float64'), normal(rng, [N, 2], 0, 1, 'float64')];
-        const want = sys.curvatureProduct(flatten([p.wRec, p.wIn, p.b, p.wOut]), flatten(v), structural);
+        const v = shapes.map((s) => normal(rng, s, 0, 1, 'float64'));
+        const want = sys.curvatureProduct(flatten(paramList(p)), flatten(v), structural);
         const got = flatten(cuevaGaussNewton(cfg, p, data, v, structural, referenceBackend));
         let num = 0, den = 0;
         want.forEach((w, i) => { num = Math.max(num, Math.abs(got[i] - w)); den = Math.max(den, Math.abs(w)); });

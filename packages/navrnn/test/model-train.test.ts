@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, normal } from '@gridcells/tensor';
+import { Rng, normal, zeros } from '@gridcells/tensor';
 import { checkGrads, type Var } from '@gridcells/autograd';
 import { parseNpy } from '@gridcells/gridscore';
 import {
   cuevaLoss, rollout, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch, positionError,
-  presetConfig, train, configHash, networkFor, checkTrainable, latestCheckpoint, TrainingError, CheckpointError, RunFolderError, ConfigError, parseConfig, type CuevaModelConfig, type MetricsLine,
+  presetConfig, train, configHash, networkFor, checkTrainable, evaluate, loadRun, latestCheckpoint, TrainingError, CheckpointError, RunFolderError, ConfigError, parseConfig, type CuevaModelConfig, type MetricsLine,
 } from '@gridcells/navrnn';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'navrnn-'));
@@ -196,5 +196,45 @@ describe('model.activation', () => {
     }
     const pc = parseConfig({ network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, model: { activation: 'relu' } });
     expect(() => checkTrainable(pc, 'wasm')).toThrow(/PlaceCellRNN's units are ReLU/);
+  });
+});
+
+describe('trajectory.start uniform: trials start anywhere and the CuevaRNN is told where', () => {
+  it('passes checkGrads for every weight, the start encoder W_start included (random N, T, batch)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 3 }), fc.nat(), (N, T, B, seed) => {
+      const cfg = { ...smallModel(N, 2), startEncoder: true };
+      const rng = new Rng(seed);
+      const tr = generateTrajectories(makeArena({ kind: 'square', side: 1 }), { ...CUEVA_DEFAULTS, start: 'uniform' }, B, T, 'speed-direction', rng);
+      const data = toBatch(tr, drawNoise(rng, T, B, N, cfg.noiseStd));
+      const p = initParams(cfg, rng, 'float64');
+      const args = [p.wRec, p.wIn, normal(rng, [N], 0, 0.3, 'float64'), normal(rng, [N, 2], 0, 0.3, 'float64'), p.wStart!];
+      const r = checkGrads((a: Var, b: Var, c: Var, d: Var, e: Var) => cuevaLoss(cfg, a, b, c, d, data, 'float64', e).total, args, { directions: 2 });
+      expect(r.ok, r.message).toBe(true);
+    }), { numRuns: 12 });
+  });
+
+  it('the quick task from anywhere is learned, through the start: error well below the centre answer, and much worse with W_start zeroed', async () => {
+    const cfg = presetConfig('quick', { trajectory: { kind: 'cueva', start: 'uniform' } });
+    const out = join(tmp(), 'uniform');
+    const r = await train(cfg, { out });
+    const net = networkFor(cfg, 'wasm');
+    expect(net.startsAtCentre).toBe(false);
+    const { params } = loadRun(out);
+    const tr = generateTrajectories(makeArena(cfg.arena), cfg.trajectory, 64, cfg.train.timeSteps, cfg.encoding, new Rng(77));
+    // the trajectories start anywhere, not at the centre
+    expect(Math.max(...Array.from(tr.positions.subarray(0, 128), Math.abs))).toBeGreaterThan(0.3);
+    const told = evaluate(net, params, tr).errorCm;
+    const untold = evaluate(net, { ...params, wStart: zeros(params.wStart.shape) }, tr).errorCm;
+    console.log(`start uniform, quick: held-out ${r.evalErrorCm.toFixed(2)} cm vs centre ${r.centreErrorCm.toFixed(2)} cm; W_start zeroed: ${untold.toFixed(2)} cm`);
+    expect(r.evalErrorCm).toBeLessThan(0.5 * r.centreErrorCm);
+    expect(untold).toBeGreaterThan(1.5 * told);
+  });
+
+  it('centre, the default, leaves the config hash as it was; uniform changes it; the gpu.js kernels refuse it', () => {
+    expect(configHash(presetConfig('quick', { trajectory: { kind: 'cueva', start: 'centre' } }))).toBe('d1b388d889f5fd66');
+    const uniform = presetConfig('quick', { trajectory: { kind: 'cueva', start: 'uniform' } });
+    expect(configHash(uniform)).not.toBe('d1b388d889f5fd66');
+    expect(() => checkTrainable(uniform, 'gpujs-cpu')).toThrow(/trajectory.start uniform runs on the fused kernels/);
+    expect(() => parseConfig({ trajectory: { kind: 'cueva', start: 'corner' } })).toThrow(/trajectory.start/);
   });
 });

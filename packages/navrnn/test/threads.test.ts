@@ -35,7 +35,8 @@ const placecell: ConfigInput = {
 };
 
 describe('data-parallel training steps', () => {
-  for (const [name, input] of [['CuevaRNN, Adam', cueva('adam')], ['CuevaRNN, Hessian-free', cueva('hf')], ['PlaceCellRNN, Adam', placecell]] as const) {
+  for (const [name, input] of [['CuevaRNN, Adam', cueva('adam')], ['CuevaRNN, Hessian-free', cueva('hf')],
+    ['CuevaRNN starting anywhere, Hessian-free', { ...cueva('hf'), trajectory: { kind: 'cueva', start: 'uniform' } }], ['PlaceCellRNN, Adam', placecell]] as const) {
     it(`${name}: 1, 2 and 3 threads give bit-identical runs on an odd batch`, async () => {
       const runs = [];
       for (const threads of [1, 2, 3]) {

@@ -41,9 +41,17 @@ export function checkTrainable(cfg: RunConfig, backend: ResolvedBackend): void {
   if (cfg.network === 'cueva' && cfg.model.activation !== 'tanh' && GPUJS_MODE[backend]) {
     throw new ConfigError(`model.activation ${cfg.model.activation} runs on the fused kernels (wasm, js) and autograd; the ${backend} kernels compute tanh units only`);
   }
+  if (cfg.network === 'cueva' && startsAnywhere(cfg) && GPUJS_MODE[backend]) {
+    throw new ConfigError(`trajectory.start uniform runs on the fused kernels (wasm, js) and autograd; the ${backend} kernels start every trial at the centre`);
+  }
   if (cfg.train.optimizer === 'hf' && backend !== 'wasm' && backend !== 'js') {
     throw new ConfigError(`optimizer hf runs on the fused TypeScript/WebAssembly kernels: use backend wasm or js, not ${backend}`);
   }
+}
+
+/** Cueva trajectories that start anywhere: the CuevaRNN is then given its start (a start encoder). */
+function startsAnywhere(cfg: RunConfig): boolean {
+  return cfg.trajectory.kind === 'cueva' && cfg.trajectory.start === 'uniform';
 }
 
 /** The PlaceCellRNN's sizes and loss settings from a run config. */
@@ -82,7 +90,7 @@ export function placeCellsOf(cfg: RunConfig, runDir?: string): PlaceCells {
  */
 export function networkFor(cfg: RunConfig, backend: ResolvedBackend, runDir?: string): Network {
   if (cfg.network === 'placecell') return new PlaceCellNetwork(placeCellConfig(cfg), placeCellsOf(cfg, runDir), tensorKernels(backend));
-  const model = cuevaModel(cfg.model, cfg.encoding);
+  const model = cuevaModel({ ...cfg.model, startEncoder: startsAnywhere(cfg) }, cfg.encoding);
   const mode = GPUJS_MODE[backend];
   const cpu = tensorKernels(backend);
   if (mode) return new CuevaNetwork(model, { kind: 'gpujs', mode, steps: cfg.train.timeSteps, batch: cfg.train.batch }, cpu);

@@ -50,9 +50,15 @@ export interface MetricsLine {
 export function configHash(cfg: RunConfig): string {
   const { train, ...rest } = cfg;
   const { steps: _steps, threads: _threads, ...trainRest } = train;
-  // the paper's tanh, the default, leaves the hash of runs started before there was a choice as it was
+  // the paper's tanh and centre start, the defaults, leave the hash of runs started before there was a choice as it was
   const { activation, ...model } = cfg.model;
-  return createHash('sha256').update(JSON.stringify({ ...rest, model: activation === 'tanh' ? model : cfg.model, train: trainRest })).digest('hex').slice(0, 16);
+  const { start, ...trajectory } = cfg.trajectory as RunConfig['trajectory'] & { start?: string };
+  return createHash('sha256').update(JSON.stringify({
+    ...rest,
+    trajectory: start === 'uniform' ? cfg.trajectory : trajectory,
+    model: activation === 'tanh' ? model : cfg.model,
+    train: trainRest,
+  })).digest('hex').slice(0, 16);
 }
 
 /**

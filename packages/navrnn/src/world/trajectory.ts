@@ -24,6 +24,11 @@ export interface CuevaTrajectoryOptions {
   speed: { distribution: 'halfnormal' | 'rayleigh' | 'constant'; scale: number };
   /** Probability that a step has zero speed (the paper's stationary periods; default 0.5). */
   zeroSpeedFraction: number;
+  /**
+   * Where trials start: 'centre' (the paper, default: the arena's centre, the origin) or 'uniform'
+   * (anywhere in the arena; a CuevaRNN is then given the start position, see networks/cueva).
+   */
+  start?: 'centre' | 'uniform';
 }
 
 /** Sorscher et al.'s rat-like trajectories: time step, speed, turning, slowing near walls. */
@@ -46,7 +51,7 @@ export type TrajectoryOptions = CuevaTrajectoryOptions | SorscherTrajectoryOptio
 
 /** The Cueva trajectory defaults used by the paper's presets. */
 export const CUEVA_DEFAULTS: CuevaTrajectoryOptions = {
-  kind: 'cueva', turnStd: 0.3, speed: { distribution: 'halfnormal', scale: 0.03 }, zeroSpeedFraction: 0.5,
+  kind: 'cueva', turnStd: 0.3, speed: { distribution: 'halfnormal', scale: 0.03 }, zeroSpeedFraction: 0.5, start: 'centre',
 };
 
 /** The Sorscher trajectory defaults (as their published generator). */
@@ -117,12 +122,13 @@ function uniformStart(arena: Arena, rng: Rng): Point {
 }
 
 /**
- * Generates `batch` trajectories of `steps` steps. `start`: 'centre' (the paper: every trial starts
- * at the arena's centre, the origin) or 'uniform'.
+ * Generates `batch` trajectories of `steps` steps. `start`: 'centre' (every trial starts at the
+ * arena's centre, the origin) or 'uniform'; by default the options' own (Cueva's: centre unless
+ * said; Sorscher's: uniform).
  */
 export function generateTrajectories(
   arena: Arena, options: TrajectoryOptions, batch: number, steps: number, encoding: Encoding, rng: Rng,
-  start: 'centre' | 'uniform' = options.kind === 'cueva' ? 'centre' : 'uniform',
+  start: 'centre' | 'uniform' = options.kind === 'cueva' ? options.start ?? 'centre' : 'uniform',
 ): Trajectories {
   if (!(Number.isInteger(batch) && batch > 0)) throw new Error(`trajectory: batch must be a positive integer, got ${batch}`);
   if (!(Number.isInteger(steps) && steps > 0)) throw new Error(`trajectory: steps must be a positive integer, got ${steps}`);

@@ -3,8 +3,9 @@
  * each step: the fast path that training uses. `cuevaLoss` (the autograd tape) stays the oracle;
  * tests check this against it (and so, through checkGrads, against finite differences).
  *
- * Forward, for t = 1..T (row vectors, batch B, N units; u_0 = f(x_0) = 0; f the activation:
- * tanh, the paper's, or relu or rectified tanh, max(0, tanh), whose derivative f' is read off u):
+ * Forward, for t = 1..T (row vectors, batch B, N units; x_0 = 0, so u_0 = f(0) = 0, or with a start
+ * encoder x_0 = p_0 W_start; f the activation: tanh, the paper's, or relu or rectified tanh,
+ * max(0, tanh), whose derivative f' is read off u):
  *   pre_t = u_{t-1} W_rec + I_t W_in + b + xi_t;  x_t = (1-a) x_{t-1} + a pre_t;  u_t = f(x_t);  y_t = u_t W_out
  * Backward, for t = T..1, with g_{T+1} = 0 and dx_{T+1} = 0:
  *   dy_t = (y_t - p_t) / (T B)                                    (d MSE / d y_t; MSE averages 2TB terms)
@@ -13,7 +14,8 @@
  * with f'(u) = 1 - u^2 for tanh, [u > 0] for relu, [u > 0] (1 - u^2) for rectified tanh.
  * with the weight gradients accumulated step by step while u_{t-1} and g_t are in cache:
  *   dW_rec += u_{t-1}^T g_t,  dW_in += I_t^T g_t,  db += sum_b g_t,  dW_out += u_t^T dy_t,
- * plus the weight cost's 2 lambdaWeights W / size.
+ * plus the weight cost's 2 lambdaWeights W / size; with a start encoder, the initial state's
+ *   dx_0 = (g_1 W_rec^T) f'(u_0) + (1-a) dx_1,   dW_start = p_0^T dx_0.
  *
  * The matrix products run on the tensor backend (`matmul`, `matmulTransA`); with a backend that
  * owns memory (WebAssembly), the working set lives there and nothing is copied per step. In
@@ -22,7 +24,7 @@
  */
 import { Tensor, allocate, getBackend, type Backend, type Data } from '@gridcells/tensor';
 import { namedBuffers } from '../../backends/workspace.js';
-import { noiseArray, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
+import { noiseArray, paramShapes, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 
 /** The CuevaRNN loss, its parts, and the gradient from the fused BPTT. */
 export interface FusedResult {
@@ -30,7 +32,7 @@ export interface FusedResult {
   mse: number;
   weightCost: number;
   rateCost: number;
-  /** Gradients in PARAM_NAMES order: wRec, wIn, b, wOut. */
+  /** Gradients in PARAM_NAMES order: wRec, wIn, b, wOut (and wStart where the network has one). */
   grads: Tensor[];
 }
 
@@ -74,7 +76,10 @@ interface Context {
   Win: Data;
   bias: Data;
   Wout: Data;
-  /** U[t] = u_t for t = 0..T (u_0 = 0). */
+  /** The start encoder and the trials' start positions [B][2], or null (x_0 = 0). */
+  Wstart: Data | null;
+  starts: Float32Array | null;
+  /** U[t] = u_t for t = 0..T. */
   U: Data;
   pre: Data;
   g: Data;
@@ -91,10 +96,13 @@ function context<K extends string>(cfg: CuevaModelConfig, p: CuevaParams, data: 
   const buf = namedBuffers(backend, float64, { W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N, ...extra } as Record<string, number>);
   buf.W.set(p.wRec.data);
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) buf.WT[j * N + i] = buf.W[i * N + j];
+  const encoded = cfg.startEncoder === true;
+  if (encoded && !(p.wStart && data.starts)) throw new Error('CuevaRNN: a network with a start encoder needs W_start and the trials\' start positions');
   return {
     ...(buf as Record<string, Data>),
     cfg, backend, float64, T, B, N, nIn: cfg.nInputs,
     Win: p.wIn.data, bias: p.b.data, Wout: p.wOut.data, inputs: data.inputs,
+    Wstart: encoded ? p.wStart!.data : null, starts: encoded ? data.starts! : null,
   } as Context & Record<K, Data>;
 }
 
@@ -108,6 +116,16 @@ function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates:
   const { f } = activation(c.cfg, c.float64);
   const x = c.float64 ? new Float64Array(BN) : new Float32Array(BN);
   const Y = c.float64 ? new Float64Array(T * B * 2) : new Float32Array(T * B * 2);
+  const { Wstart, starts } = c;
+  if (Wstart && starts) {
+    for (let r = 0; r < B; r++) {
+      for (let j = 0; j < N; j++) {
+        const xv = starts[2 * r] * Wstart[j] + starts[2 * r + 1] * Wstart[N + j];
+        x[r * N + j] = xv;
+        U[r * N + j] = f(xv);
+      }
+    }
+  }
   let sr = 0;
   for (let t = 1; t <= T; t++) {
     backend.matmul(U.subarray((t - 1) * BN, t * BN), W, pre, 1, B, N, N, 0, 0);
@@ -155,6 +173,7 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
   const gWin = alloc(nIn * N);
   const gb = alloc(N);
   const gWout = alloc(N * 2);
+  const { Wstart, starts } = c;
   gW.fill(0);
   for (let t = T; t >= 1; t--) {
     if (t < T) backend.matmul(gNext, WT, rec, 1, B, N, N, 0, 0);
@@ -179,16 +198,29 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
         for (let q = 0; q < nIn; q++) gWin[q * N + j] += inputs[io + q] * gv;
       }
     }
-    // dW_rec += u_{t-1}^T g_t  (u_0 = 0 adds nothing)
-    if (t > 1) backend.matmulTransA(U.subarray((t - 1) * BN, t * BN), g, gW, N, B, N);
+    // dW_rec += u_{t-1}^T g_t  (u_0 = 0 adds nothing without a start encoder)
+    if (t > 1 || Wstart) backend.matmulTransA(U.subarray((t - 1) * BN, t * BN), g, gW, N, B, N);
     [g, gNext] = [gNext, g];
   }
-  return [gW.slice(), gWin, gb, gWout];
+  if (!(Wstart && starts)) return [gW.slice(), gWin, gb, gWout];
+  // the initial state: dx_0 = (g_1 W_rec^T) f'(u_0) + (1-a) dx_1, then dW_start = p_0^T dx_0
+  backend.matmul(gNext, WT, rec, 1, B, N, N, 0, 0);
+  const gWstart = alloc(2 * N);
+  for (let r = 0; r < B; r++) {
+    const ro = r * N;
+    for (let j = 0; j < N; j++) {
+      const dx0 = rec[ro + j] * slope(U[ro + j]) + (1 - a) * dx[ro + j];
+      gWstart[j] += starts[2 * r] * dx0;
+      gWstart[N + j] += starts[2 * r + 1] * dx0;
+    }
+  }
+  return [gW.slice(), gWin, gb, gWout, gWstart];
 }
 
 /**
- * Forward mode through time for a weight direction v = [dW_rec, dW_in, db, dW_out]: fills DU
- * ([T+1][B][N], du_t = f'(u_t) dx_t) and returns dY ([T][B][2]). Needs U from `forward`.
+ * Forward mode through time for a weight direction v = [dW_rec, dW_in, db, dW_out(, dW_start)]:
+ * fills DU ([T+1][B][N], du_t = f'(u_t) dx_t, with dx_0 = p_0 dW_start) and returns dY
+ * ([T][B][2]). Needs U from `forward`.
  */
 function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
   const { T, B, N, nIn, W, Wout, U, inputs, backend, dWrec, dU } = c;
@@ -205,6 +237,17 @@ function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
   const t2 = c.g;
   const dY = alloc(T * B * 2);
   dU.fill(0, 0, BN);
+  const { starts } = c;
+  if (c.Wstart && starts) {
+    const dWs = v[4].data;
+    for (let r = 0; r < B; r++) {
+      for (let j = 0; j < N; j++) {
+        const dxv = starts[2 * r] * dWs[j] + starts[2 * r + 1] * dWs[N + j];
+        dx[r * N + j] = dxv;
+        dU[r * N + j] = slope(U[r * N + j]) * dxv;
+      }
+    }
+  }
   for (let t = 1; t <= T; t++) {
     backend.matmul(dU.subarray((t - 1) * BN, t * BN), W, t1, 1, B, N, N, 0, 0);
     backend.matmul(U.subarray((t - 1) * BN, t * BN), dWrec, t2, 1, B, N, N, 0, 0);
@@ -234,8 +277,7 @@ function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
 }
 
 function tensors(cfg: CuevaModelConfig, grads: Data[]): Tensor[] {
-  const N = cfg.hidden;
-  return [Tensor.fromData(grads[0], [N, N]), Tensor.fromData(grads[1], [cfg.nInputs, N]), Tensor.fromData(grads[2], [N]), Tensor.fromData(grads[3], [N, 2])];
+  return Object.values(paramShapes(cfg)).map((shape, k) => Tensor.fromData(grads[k], shape));
 }
 
 /**

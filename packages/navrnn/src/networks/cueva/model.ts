@@ -12,7 +12,10 @@
  * max(0, tanh(x)) (non-negative units, which theory says favour hexagonal lattices).
  *
  * Row-vector convention: a batch of states is [B, N]; W_rec[i, j] is the weight from unit i to
- * unit j, W_in is [nInputs, N], W_out is [N, 2]. The state starts at zero, at the arena's centre.
+ * unit j, W_in is [nInputs, N], W_out is [N, 2]. The state starts at zero, at the arena's centre
+ * (the paper); with `startEncoder`, trials start anywhere and the network is told where: the
+ * initial state is x_0 = p_0 W_start, a learned linear encoding of the start position p_0
+ * (W_start [2, N]), as the place-cell network sets its state from the start's place-cell code.
  *
  * Loss = MSE(y_t, p_t) over steps, trials and both coordinates
  *      + lambdaWeights (mean W_in^2 + mean W_out^2)   (weight cost on input and output weights)
@@ -39,6 +42,8 @@ export interface CuevaModelConfig {
   initGain: number;
   /** The rate function u = f(x): tanh (the paper, default), relu, or rectified tanh max(0, tanh(x)). */
   activation?: Activation;
+  /** Trials start anywhere, and the initial state encodes the start: x_0 = p_0 W_start (default: no). */
+  startEncoder?: boolean;
 }
 
 /** The rate function of a config, on the autograd tape. */
@@ -56,31 +61,40 @@ export type CuevaParams = {
   wIn: Tensor;
   b: Tensor;
   wOut: Tensor;
+  /** The start position's encoder [2, N] (only with `startEncoder`). */
+  wStart?: Tensor;
 };
 
-/** The weights' names in their fixed order (gradients, optimizer state, checkpoints). */
-export const PARAM_NAMES = ['wRec', 'wIn', 'b', 'wOut'] as const;
+/** The weights' names in their fixed order (gradients, optimizer state, checkpoints); wStart last, where there is one. */
+export const PARAM_NAMES = ['wRec', 'wIn', 'b', 'wOut', 'wStart'] as const;
 /** One of PARAM_NAMES. */
 export type ParamName = (typeof PARAM_NAMES)[number];
 
-/** The weights' shapes by name. */
-export function paramShapes(cfg: CuevaModelConfig): Record<ParamName, number[]> {
-  return { wRec: [cfg.hidden, cfg.hidden], wIn: [cfg.nInputs, cfg.hidden], b: [cfg.hidden], wOut: [cfg.hidden, 2] };
+/** The weights' shapes by name, in PARAM_NAMES order (wStart only with `startEncoder`). */
+export function paramShapes(cfg: CuevaModelConfig): Partial<Record<ParamName, number[]>> {
+  const shapes: Partial<Record<ParamName, number[]>> = { wRec: [cfg.hidden, cfg.hidden], wIn: [cfg.nInputs, cfg.hidden], b: [cfg.hidden], wOut: [cfg.hidden, 2] };
+  if (cfg.startEncoder) shapes.wStart = [2, cfg.hidden];
+  return shapes;
 }
 
-/** The paper's initialisation: W_rec orthogonal or Gaussian (variance g^2/N), W_in ~ N(0, 1/nInputs), b = 0, W_out = 0. */
+/**
+ * The paper's initialisation: W_rec orthogonal or Gaussian (variance g^2/N), W_in ~ N(0, 1/nInputs), b = 0, W_out = 0;
+ * W_start ~ N(0, 1/2) like an input weight (drawn last, so the others do not depend on it).
+ */
 export function initParams(cfg: CuevaModelConfig, rng: Rng, dtype: DType = 'float32'): CuevaParams {
   const N = cfg.hidden;
   const wRec = cfg.init === 'orthogonal'
     ? orthogonal(rng, N, cfg.initGain, dtype)
     : normal(rng, [N, N], 0, cfg.initGain / Math.sqrt(N), dtype);
   const wIn = normal(rng, [cfg.nInputs, N], 0, 1 / Math.sqrt(cfg.nInputs), dtype);
-  return { wRec, wIn, b: zeros([N], dtype), wOut: zeros([N, 2], dtype) };
+  const p: CuevaParams = { wRec, wIn, b: zeros([N], dtype), wOut: zeros([N, 2], dtype) };
+  if (cfg.startEncoder) p.wStart = normal(rng, [2, N], 0, 1 / Math.SQRT2, dtype);
+  return p;
 }
 
-/** The weights in PARAM_NAMES order. */
+/** The weights in PARAM_NAMES order (those the network has). */
 export function paramList(p: CuevaParams): Tensor[] {
-  return PARAM_NAMES.map((k) => p[k]);
+  return PARAM_NAMES.filter((k) => p[k] !== undefined).map((k) => p[k]!);
 }
 
 /** A batch of trials, time-major: inputs [T][B][nInputs], targets [T][B][2] (positions after each step). */
@@ -94,6 +108,18 @@ export interface Batch {
    * counter-based generator (what the gpu.js kernels take); null for no noise.
    */
   noise: Float32Array | CounterNoise | null;
+  /** Start positions [B][2], metres (read by a network with `startEncoder`). */
+  starts?: Float32Array | null;
+}
+
+/**
+ * The initial state x_0 of a batch: zero, or with `startEncoder` the start positions' encoding
+ * p_0 W_start (on the autograd tape when W_start is a Var).
+ */
+export function initialState(cfg: CuevaModelConfig, wStart: Value | undefined, starts: Float32Array | null | undefined, batch: number, dtype: DType = 'float32'): Value {
+  if (!cfg.startEncoder) return zeros([batch, cfg.hidden], dtype);
+  if (!wStart || !starts) throw new Error('CuevaRNN: a network with a start encoder needs W_start and the trials\' start positions');
+  return ag.matmul(cast(Tensor.fromData(starts, [batch, 2]), dtype), wStart);
 }
 
 /** The batch's noise as an array [T][B][N] (counter noise expanded), or null. */
@@ -115,14 +141,15 @@ function stepSlice(data: Float32Array, t: number, rows: number, cols: number): T
 
 /**
  * The loss of a batch, as a differentiable function of the weights (Vars or Tensors). This is
- * the reference implementation: every step through the autograd tape.
+ * the reference implementation: every step through the autograd tape. `wStart`: the start
+ * encoder of a network with one.
  */
 export function cuevaLoss(
-  cfg: CuevaModelConfig, wRec: Value, wIn: Value, b: Value, wOut: Value, data: Batch, dtype: DType = 'float32',
+  cfg: CuevaModelConfig, wRec: Value, wIn: Value, b: Value, wOut: Value, data: Batch, dtype: DType = 'float32', wStart?: Value,
 ): LossParts {
   const { steps: T, batch: B } = data;
   const N = cfg.hidden;
-  let x: Value = zeros([B, N], dtype);
+  let x: Value = initialState(cfg, wStart, data.starts, B, dtype);
   let sqErr: Var | null = null;
   let sqRate: Var | null = null;
   const noise = noiseArray(data, N);
@@ -158,18 +185,19 @@ export interface Rollout {
 
 /**
  * Runs the network forward without recording gradients (evaluation and analysis). With
- * `keepRates: false` (long paths) the rates are not kept and `rates` is empty.
+ * `keepRates: false` (long paths) the rates are not kept and `rates` is empty; `starts` [B][2]:
+ * the start positions, for a network with a start encoder.
  */
 export function rollout(
   cfg: CuevaModelConfig, p: CuevaParams, inputs: Float32Array, steps: number, batch: number, noise: Float32Array | null = null,
-  opts: { keepRates?: boolean } = {},
+  opts: { keepRates?: boolean; starts?: Float32Array } = {},
 ): Rollout {
   const keep = opts.keepRates ?? true;
   return noGrad(() => {
     const N = cfg.hidden;
     const estimates = new Float32Array(steps * batch * 2);
     const rates = new Float32Array(keep ? steps * batch * N : 0);
-    let x: Value = zeros([batch, N]);
+    let x: Value = initialState(cfg, p.wStart, opts.starts, batch);
     const f = rateFunction(cfg);
     for (let t = 0; t < steps; t++) {
       let drive = ag.add(ag.add(ag.matmul(f(x), p.wRec), ag.matmul(stepSlice(inputs, t, batch, cfg.nInputs), p.wIn)), p.b);
@@ -196,10 +224,10 @@ export function drawNoise(rng: Rng, steps: number, batch: number, hidden: number
  * and every rate vector u_t ([T B, N]). The Gauss-Newton reference builds on these.
  */
 export function cuevaOutputs(
-  cfg: CuevaModelConfig, wRec: Value, wIn: Value, b: Value, wOut: Value, data: Batch, dtype: DType = 'float32',
+  cfg: CuevaModelConfig, wRec: Value, wIn: Value, b: Value, wOut: Value, data: Batch, dtype: DType = 'float32', wStart?: Value,
 ): { y: Var; u: Var } {
   const { steps: T, batch: B } = data;
-  let x: Value = zeros([B, cfg.hidden], dtype);
+  let x: Value = initialState(cfg, wStart, data.starts, B, dtype);
   const ys: Var[] = [];
   const us: Var[] = [];
   const f = rateFunction(cfg);

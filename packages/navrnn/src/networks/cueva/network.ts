@@ -12,7 +12,7 @@ import { GpuJsCueva } from './gpujs.js';
 import { ChunkedCurvature, localRunner } from '../chunks.js';
 import type { GpuJsMode } from '../../backends/resolve.js';
 import { lossParts } from './loss-parts.js';
-import { cuevaLoss, drawNoise, initParams, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
+import { cuevaLoss, drawNoise, initParams, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 
 /** What computes the CuevaRNN's loss and gradient. */
 export type CuevaKernels =
@@ -20,9 +20,14 @@ export type CuevaKernels =
   | { kind: 'fused'; kernels: Backend }
   | { kind: 'gpujs'; mode: GpuJsMode; steps: number; batch: number };
 
+/** The trials' start positions [B][2] (float32). */
+export function startPositions(tr: Trajectories): Float32Array {
+  return Float32Array.from(tr.positions.subarray(0, tr.batch * 2));
+}
+
 /** A batch of trajectories as the CuevaRNN's loss reads it (targets: the positions after each step, float32). */
 export function toBatch(tr: Trajectories, noise: Batch['noise']): Batch {
-  return { steps: tr.steps, batch: tr.batch, inputs: tr.inputs, targets: Float32Array.from(positionsAfterSteps(tr)), noise };
+  return { steps: tr.steps, batch: tr.batch, inputs: tr.inputs, targets: Float32Array.from(positionsAfterSteps(tr)), noise, starts: startPositions(tr) };
 }
 
 /**
@@ -33,7 +38,10 @@ export function sliceCuevaTrials(data: Batch, from: number, to: number, nInputs:
   const { steps: T, batch: B } = data;
   const take = (src: Float32Array, width: number) => gatherTrials(src, T, B, from, to, width);
   if (data.noise !== null && !(data.noise instanceof Float32Array)) throw new Error('sliceTrials: counter noise is drawn on the device; give the batch its noise as an array');
-  return { steps: T, batch: to - from, inputs: take(data.inputs, nInputs), targets: take(data.targets, 2), noise: data.noise ? take(data.noise, hidden) : null };
+  return {
+    steps: T, batch: to - from, inputs: take(data.inputs, nInputs), targets: take(data.targets, 2), noise: data.noise ? take(data.noise, hidden) : null,
+    starts: data.starts ? data.starts.slice(2 * from, 2 * to) : null,
+  };
 }
 
 /**
@@ -62,10 +70,11 @@ export function cuevaLossAndGradient(model: CuevaModelConfig, kernels: Backend |
     return { loss: r.loss, grads: r.grads, parts: lossParts(r) };
   }
   let parts: ReturnType<typeof cuevaLoss> | null = null;
-  const { value, grads } = valueAndGrad((wRec, wIn, b, wOut) => {
-    parts = cuevaLoss(model, wRec, wIn, b, wOut, batch);
+  const list = paramList(w);
+  const { value, grads } = valueAndGrad((wRec, wIn, b, wOut, wStart) => {
+    parts = cuevaLoss(model, wRec, wIn, b, wOut, batch, 'float32', wStart);
     return parts.total;
-  }, [0, 1, 2, 3])(w.wRec, w.wIn, w.b, w.wOut);
+  }, list.map((_, k) => k))(...list);
   const p = parts!;
   return { loss: value, grads, parts: lossParts({ mse: p.mse.item(), weightCost: p.weightCost.item(), rateCost: p.rateCost.item() }) };
 }
@@ -81,7 +90,7 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
   readonly units: number;
   readonly shapes: Record<string, number[]>;
   readonly signedRates: boolean;
-  readonly startsAtCentre = true;
+  readonly startsAtCentre: boolean;
   readonly trials?: TrialSum<CuevaParams, Batch>;
   private readonly gpujs: GpuJsCueva | null;
 
@@ -91,7 +100,9 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
    */
   constructor(readonly model: CuevaModelConfig, readonly kernels: CuevaKernels, readonly cpuKernels: Backend = kernels.kind === 'fused' ? kernels.kernels : getBackend()) {
     this.units = model.hidden;
-    this.shapes = paramShapes(model);
+    this.shapes = paramShapes(model) as Record<string, number[]>;
+    this.startsAtCentre = !model.startEncoder;
+    if (kernels.kind === 'gpujs' && model.startEncoder) throw new Error('the gpu.js kernels start every trial at the centre; a start encoder runs on the fused kernels');
     // relu and rectified tanh units are non-negative rates
     this.signedRates = (model.activation ?? 'tanh') === 'tanh';
     if (kernels.kind === 'gpujs' && this.signedRates === false) throw new Error(`the gpu.js kernels compute tanh units only, not ${model.activation}`);
@@ -161,7 +172,7 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
     const previous = getBackend();
     setBackend(this.cpuKernels);
     try {
-      return rollout(this.model, w, tr.inputs, tr.steps, tr.batch, null, opts);
+      return rollout(this.model, w, tr.inputs, tr.steps, tr.batch, null, { ...opts, starts: startPositions(tr) });
     } finally {
       setBackend(previous);
     }
