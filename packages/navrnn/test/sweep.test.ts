@@ -81,6 +81,8 @@ describe('gridcells sweep', () => {
     expect(head.split(',').slice(0, 5)).toEqual(['name', 'model.noiseStd', 'seed', 'error_cm', 'long_path_error_cm']);
     expect(rows.map((l) => l.split(',')[0])).toEqual(NAMES);
     expect(existsSync(join(whole, 'report.html'))).toBe(true);
+    // the report's figures as files too, for documents to show
+    expect(readdirSync(join(whole, 'figures')).sort()).toEqual(['error-model-noiseStd.svg', 'units-model-noiseStd.svg']);
     collected = whole;
   }, 240_000);
 

@@ -1,13 +1,14 @@
 /**
  * `gridcells collect SWEEP`: one table of a sweep's finished points (sweep.csv) and its figures
- * (counts and error against each axis; a heat map where the sweep has two axes) in a report.
+ * (counts and error against each axis; heat maps of the counts and the error where the sweep has
+ * two axes) in a report, each figure also as SWEEP/figures/NAME.svg for documents to show.
  *
  * sweep.csv, one row per point: name, each axis's value, seed, final held-out error (cm), the
  * long-path error (mean over the last window of the long paths, cm), the counts per class on
  * thresholds and with significance, the untrained network's counts, training and analysis wall
  * time (s).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../run/files.js';
 import { readMetrics } from '../run/folder.js';
@@ -65,7 +66,10 @@ export function collectSweep(sweep: string): { results: PointResult[]; unfinishe
   const csv = join(sweep, 'sweep.csv');
   writeAtomic(csv, [head.join(','), ...rows].join('\n') + '\n');
   const report = join(sweep, 'report.html');
-  writeAtomic(report, html(sweep, results, axes, points.length));
+  const shown = figures(results, axes);
+  mkdirSync(join(sweep, 'figures'), { recursive: true });
+  for (const f of shown) writeAtomic(join(sweep, 'figures', `${f.name}.svg`), f.svg);
+  writeAtomic(report, html(sweep, results, shown, points.length));
   return { results, unfinished: points.length - finished.length, csv, report };
 }
 
@@ -80,20 +84,19 @@ function byAxis(results: PointResult[], axis: string, f: (r: PointResult) => num
   return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => [x, ys.reduce((s, y) => s + y, 0) / ys.length]);
 }
 
-/** An SVG heat map of the mean significant grid + border + band count over two axes. */
-function heatMap(results: PointResult[], ax: string, ay: string): string {
+/** An SVG heat map of the mean of `f` over seeds at each pair of values of two axes. */
+function heatMap(results: PointResult[], ax: string, ay: string, title: string, f: (r: PointResult) => number): string {
   const xs = [...new Set(results.map((r) => JSON.stringify(r.params[ax])))];
   const ys = [...new Set(results.map((r) => JSON.stringify(r.params[ay])))];
   const cell = 70;
   const [left, top] = [120, 40];
   const value = (x: string, y: string) => {
-    const v = results.filter((r) => JSON.stringify(r.params[ax]) === x && JSON.stringify(r.params[ay]) === y)
-      .map((r) => r.significant.grid + r.significant.border + r.significant.band);
+    const v = results.filter((r) => JSON.stringify(r.params[ax]) === x && JSON.stringify(r.params[ay]) === y).map(f);
     return v.length ? v.reduce((s, a) => s + a, 0) / v.length : NaN;
   };
   const max = Math.max(1, ...xs.flatMap((x) => ys.map((y) => value(x, y))).filter(Number.isFinite));
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + cell * xs.length + 20}" height="${top + cell * ys.length + 50}" font-family="sans-serif" font-size="12">`,
-    `<text x="${left}" y="20">significant grid + border + band units (mean over seeds)</text>`];
+    `<text x="${left}" y="20">${esc(title)}</text>`];
   ys.forEach((y, j) => {
     parts.push(`<text x="${left - 6}" y="${top + j * cell + cell / 2}" text-anchor="end">${esc(`${ay}=${y}`)}</text>`);
     xs.forEach((x, i) => {
@@ -108,26 +111,35 @@ function heatMap(results: PointResult[], ax: string, ay: string): string {
   return parts.join('\n');
 }
 
-function html(sweep: string, results: PointResult[], axes: string[], total: number): string {
-  const figures: string[] = [];
+/** The sweep's figures, each with a file name: counts and error against each numeric axis, heat maps for two axes. */
+function figures(results: PointResult[], axes: string[]): { name: string; svg: string }[] {
+  const out: { name: string; svg: string }[] = [];
+  const slug = (axis: string) => axis.replace(/[^A-Za-z0-9]+/g, '-');
   for (const axis of axes) {
     const series: Series[] = CELL_CLASSES.filter((c) => c !== 'irregular').flatMap((c) => [
       { name: `${c} (significant)`, points: byAxis(results, axis, (r) => r.significant[c]), colour: CLASS_COLOURS[c] },
       { name: `${c}, untrained`, points: byAxis(results, axis, (r) => r.untrainedSignificant[c]), colour: '#bbbbbb' },
     ]);
-    if (series.some((s) => s.points.length)) figures.push(lineChart(`units against ${axis}`, axis, 'units (mean over points)', series));
+    if (series.some((s) => s.points.length)) out.push({ name: `units-${slug(axis)}`, svg: lineChart(`units against ${axis}`, axis, 'units (mean over points)', series) });
     const err = byAxis(results, axis, (r) => r.errorCm);
-    if (err.length) figures.push(lineChart(`held-out error against ${axis}`, axis, 'error (cm)', [{ name: 'error', points: err, colour: '#d62728' }]));
+    if (err.length) out.push({ name: `error-${slug(axis)}`, svg: lineChart(`held-out error against ${axis}`, axis, 'error (cm)', [{ name: 'error', points: err, colour: '#d62728' }]) });
   }
-  if (axes.length === 2 && results.length) figures.push(heatMap(results, axes[0], axes[1]));
-  const img = (svg: string) => `<figure><img alt="figure" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}"></figure>`;
+  if (axes.length === 2 && results.length) {
+    out.push({ name: 'heatmap-units', svg: heatMap(results, axes[0], axes[1], 'significant grid + border + band units (mean over seeds)', (r) => r.significant.grid + r.significant.border + r.significant.band) });
+    out.push({ name: 'heatmap-error', svg: heatMap(results, axes[0], axes[1], 'held-out position error, cm (mean over seeds)', (r) => r.errorCm) });
+  }
+  return out;
+}
+
+function html(sweep: string, results: PointResult[], shown: { name: string; svg: string }[], total: number): string {
+  const img = ({ name, svg }: { name: string; svg: string }) => `<figure><img alt="${esc(name)}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}"></figure>`;
   const rows = results.map((r) => `<tr><td><a href="runs/${esc(r.name)}/report.html">${esc(r.name)}</a></td><td>${num(r.errorCm)}</td>${CELL_CLASSES.map((c) => `<td>${r.counts[c]} / ${r.significant[c]} / ${r.untrainedSignificant[c]}</td>`).join('')}</tr>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>gridcells sweep: ${esc(sweep)}</title>
 <style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>
 <h1>gridcells sweep</h1>
 <p>${results.length} of ${total} points finished. Counts per class: on thresholds / with significance (above the 99th percentile of each unit's shuffles) / the untrained network with significance.</p>
-${figures.map(img).join('\n')}
+${shown.map(img).join('\n')}
 <table><tr><th>point</th><th>error (cm)</th>${CELL_CLASSES.map((c) => `<th>${c}</th>`).join('')}</tr>${rows.join('')}</table>
 </body></html>
 `;

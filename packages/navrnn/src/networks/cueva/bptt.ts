@@ -43,14 +43,34 @@ const A1 = 4.89352455891786e-3, A3 = 6.37261928875436e-4, A5 = 1.48572235717979e
 const A9 = -8.60467152213735e-11, A11 = 2.00018790482477e-13, A13 = -2.76076847742355e-16;
 const B0 = 4.89352518554385e-3, B2 = 2.2684346324390e-3, B4 = 1.18534705686654e-4, B6 = 1.19825839466702e-6;
 
-/** The activation and its derivative as a function of its output u (every activation here has one). */
-function activation(cfg: CuevaModelConfig, float64: boolean): { f: (x: number) => number; slope: (u: number) => number } {
-  const tanh = float64 ? Math.tanh : fastTanh;
+/** The rate functions as numbers, so the hot loops branch on a constant instead of calling a closure. */
+const TANH = 0, RELU = 1, RECTIFIED_TANH = 2, EXACT_TANH = 3, EXACT_RECTIFIED_TANH = 4;
+
+/** The config's rate function: tanh by Math.tanh in float64 (exact comparisons), else by fastTanh. */
+function rateKind(cfg: CuevaModelConfig, float64: boolean): number {
   switch (cfg.activation ?? 'tanh') {
-    case 'relu': return { f: (x) => (x > 0 ? x : 0), slope: (u) => (u > 0 ? 1 : 0) };
-    case 'rectified-tanh': return { f: (x) => (x > 0 ? tanh(x) : 0), slope: (u) => (u > 0 ? 1 - u * u : 0) };
-    default: return { f: tanh, slope: (u) => 1 - u * u };
+    case 'relu': return RELU;
+    case 'rectified-tanh': return float64 ? EXACT_RECTIFIED_TANH : RECTIFIED_TANH;
+    default: return float64 ? EXACT_TANH : TANH;
   }
+}
+
+/** u = f(x) for a rate function of rateKind. */
+function rate(kind: number, x: number): number {
+  switch (kind) {
+    case TANH: return fastTanh(x);
+    case RELU: return x > 0 ? x : 0;
+    case RECTIFIED_TANH: return x > 0 ? fastTanh(x) : 0;
+    case EXACT_TANH: return Math.tanh(x);
+    default: return x > 0 ? Math.tanh(x) : 0;
+  }
+}
+
+/** f'(x) read off u = f(x). */
+function slope(kind: number, u: number): number {
+  if (kind === RELU) return u > 0 ? 1 : 0;
+  if (kind === TANH || kind === EXACT_TANH) return 1 - u * u;
+  return u > 0 ? 1 - u * u : 0;
 }
 
 /** tanh by the rational approximation above (float32 paths). */
@@ -113,7 +133,7 @@ function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates:
   const { T, B, N, nIn, W, Win, bias, Wout, U, pre, inputs, backend } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
-  const { f } = activation(c.cfg, c.float64);
+  const kind = rateKind(c.cfg, c.float64);
   const x = c.float64 ? new Float64Array(BN) : new Float32Array(BN);
   const Y = c.float64 ? new Float64Array(T * B * 2) : new Float32Array(T * B * 2);
   const { Wstart, starts } = c;
@@ -122,7 +142,7 @@ function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates:
       for (let j = 0; j < N; j++) {
         const xv = starts[2 * r] * Wstart[j] + starts[2 * r + 1] * Wstart[N + j];
         x[r * N + j] = xv;
-        U[r * N + j] = f(xv);
+        U[r * N + j] = rate(kind, xv);
       }
     }
   }
@@ -142,7 +162,7 @@ function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates:
         if (noise) s += noise[no + j];
         const xv = (1 - a) * x[ro + j] + a * s;
         x[ro + j] = xv;
-        const u = f(xv);
+        const u = rate(kind, xv);
         U[uo + ro + j] = u;
         sr += u * u;
         y0 += u * Wout[j * 2];
@@ -165,7 +185,7 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
   const { T, B, N, nIn, WT, Wout, U, inputs, backend, gW } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
-  const { slope } = activation(c.cfg, c.float64);
+  const kind = rateKind(c.cfg, c.float64);
   let { g, gNext } = c;
   const alloc = (n: number) => (c.float64 ? new Float64Array(n) : new Float32Array(n));
   const dx = alloc(BN);
@@ -188,7 +208,7 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
       for (let j = 0; j < N; j++) {
         const u = U[uo + ro + j];
         const du = d0 * Wout[j * 2] + d1 * Wout[j * 2 + 1] + uScale * (DU ? DU[uo + ro + j] : u) + rec[ro + j];
-        const dxv = du * slope(u) + (1 - a) * dx[ro + j];
+        const dxv = du * slope(kind, u) + (1 - a) * dx[ro + j];
         dx[ro + j] = dxv;
         const gv = a * dxv;
         g[ro + j] = gv;
@@ -209,7 +229,7 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
   for (let r = 0; r < B; r++) {
     const ro = r * N;
     for (let j = 0; j < N; j++) {
-      const dx0 = rec[ro + j] * slope(U[ro + j]) + (1 - a) * dx[ro + j];
+      const dx0 = rec[ro + j] * slope(kind, U[ro + j]) + (1 - a) * dx[ro + j];
       gWstart[j] += starts[2 * r] * dx0;
       gWstart[N + j] += starts[2 * r + 1] * dx0;
     }
@@ -226,7 +246,7 @@ function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
   const { T, B, N, nIn, W, Wout, U, inputs, backend, dWrec, dU } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
-  const { slope } = activation(c.cfg, c.float64);
+  const kind = rateKind(c.cfg, c.float64);
   dWrec.set(v[0].data);
   const dWin = v[1].data;
   const db = v[2].data;
@@ -244,7 +264,7 @@ function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
       for (let j = 0; j < N; j++) {
         const dxv = starts[2 * r] * dWs[j] + starts[2 * r + 1] * dWs[N + j];
         dx[r * N + j] = dxv;
-        dU[r * N + j] = slope(U[r * N + j]) * dxv;
+        dU[r * N + j] = slope(kind, U[r * N + j]) * dxv;
       }
     }
   }
@@ -263,7 +283,7 @@ function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
         const dxv = (1 - a) * dx[ro + j] + a * s;
         dx[ro + j] = dxv;
         const u = U[uo + ro + j];
-        const du = slope(u) * dxv;
+        const du = slope(kind, u) * dxv;
         dU[uo + ro + j] = du;
         y0 += du * Wout[j * 2] + u * dWout[j * 2];
         y1 += du * Wout[j * 2 + 1] + u * dWout[j * 2 + 1];
