@@ -84,15 +84,24 @@ function byAxis(results: PointResult[], axis: string, f: (r: PointResult) => num
   return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => [x, ys.reduce((s, y) => s + y, 0) / ys.length]);
 }
 
-/** An SVG heat map of the mean of `f` over seeds at each pair of values of two axes. */
-function heatMap(results: PointResult[], ax: string, ay: string, title: string, f: (r: PointResult) => number): string {
+/**
+ * An SVG heat map of the mean of `f` over seeds at each pair of values of two axes, shaded by it;
+ * `untrained` (optional): the same number for the untrained network, in brackets in each cell.
+ */
+function heatMap(results: PointResult[], ax: string, ay: string, title: string, f: (r: PointResult) => number, untrained?: (r: PointResult) => number): string {
   const xs = [...new Set(results.map((r) => JSON.stringify(r.params[ax])))];
   const ys = [...new Set(results.map((r) => JSON.stringify(r.params[ay])))];
   const cell = 70;
   const [left, top] = [120, 40];
-  const value = (x: string, y: string) => {
-    const v = results.filter((r) => JSON.stringify(r.params[ax]) === x && JSON.stringify(r.params[ay]) === y).map(f);
+  const mean = (x: string, y: string, g: (r: PointResult) => number) => {
+    const v = results.filter((r) => JSON.stringify(r.params[ax]) === x && JSON.stringify(r.params[ay]) === y).map(g);
     return v.length ? v.reduce((s, a) => s + a, 0) / v.length : NaN;
+  };
+  const value = (x: string, y: string) => mean(x, y, f);
+  const label = (x: string, y: string) => {
+    const v = value(x, y);
+    if (!Number.isFinite(v)) return '-';
+    return untrained ? `${v.toFixed(1)} (${mean(x, y, untrained).toFixed(1)})` : v.toFixed(1);
   };
   const max = Math.max(1, ...xs.flatMap((x) => ys.map((y) => value(x, y))).filter(Number.isFinite));
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + cell * xs.length + 20}" height="${top + cell * ys.length + 50}" font-family="sans-serif" font-size="12">`,
@@ -101,9 +110,9 @@ function heatMap(results: PointResult[], ax: string, ay: string, title: string, 
     parts.push(`<text x="${left - 6}" y="${top + j * cell + cell / 2}" text-anchor="end">${esc(`${ay}=${y}`)}</text>`);
     xs.forEach((x, i) => {
       const v = value(x, y);
-      const shade = Number.isFinite(v) ? Math.round(255 - (200 * v) / max) : 240;
+      const shade = Number.isFinite(v) ? Math.round(255 - (200 * Math.max(0, v)) / max) : 240;
       parts.push(`<rect x="${left + i * cell}" y="${top + j * cell}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#999"/>`,
-        `<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + 4}" text-anchor="middle">${Number.isFinite(v) ? v.toFixed(1) : '-'}</text>`);
+        `<text x="${left + i * cell + cell / 2}" y="${top + j * cell + cell / 2 + 4}" text-anchor="middle">${label(x, y)}</text>`);
     });
   });
   xs.forEach((x, i) => parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + ys.length * cell + 18}" text-anchor="middle">${esc(x)}</text>`));
@@ -125,7 +134,8 @@ function figures(results: PointResult[], axes: string[]): { name: string; svg: s
     if (err.length) out.push({ name: `error-${slug(axis)}`, svg: lineChart(`held-out error against ${axis}`, axis, 'error (cm)', [{ name: 'error', points: err, colour: '#d62728' }]) });
   }
   if (axes.length === 2 && results.length) {
-    out.push({ name: 'heatmap-units', svg: heatMap(results, axes[0], axes[1], 'significant grid + border + band units (mean over seeds)', (r) => r.significant.grid + r.significant.border + r.significant.band) });
+    const spatial = (c: Record<string, number>) => c.grid + c.border + c.band;
+    out.push({ name: 'heatmap-units', svg: heatMap(results, axes[0], axes[1], 'significant grid + border + band units, trained (untrained), mean over seeds', (r) => spatial(r.significant), (r) => spatial(r.untrainedSignificant)) });
     out.push({ name: 'heatmap-error', svg: heatMap(results, axes[0], axes[1], 'held-out position error, cm (mean over seeds)', (r) => r.errorCm) });
   }
   return out;
