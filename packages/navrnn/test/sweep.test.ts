@@ -6,7 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CLI, dir, oneLineError, run } from './cli-helpers.js';
@@ -101,6 +101,20 @@ describe('gridcells sweep', () => {
       await browser.close();
     }
   }, 60_000);
+
+  it('a sweep of listed points is collected as one bar per point, not as means along axes that mix unlike points', () => {
+    const out = join(dir(), 'pts');
+    const spec = { base: SPEC.base, points: [{ 'model.noiseStd': 0.1 }, { 'model.noiseStd': 0.3, 'model.lambdaRates': 0 }], seeds: [3] };
+    expect(run('sweep', specFile(spec), '--out', out).status).toBe(0);
+    // a figure of an earlier collect that this one does not draw is removed
+    mkdirSync(join(out, 'figures'));
+    writeFileSync(join(out, 'figures', 'units-model-noiseStd.svg'), '<svg/>');
+    const c = run('collect', out);
+    expect(c.status, c.stderr).toBe(0);
+    expect(readdirSync(join(out, 'figures'))).toEqual(['units-per-point.svg']);
+    const svg = readFileSync(join(out, 'figures', 'units-per-point.svg'), 'utf8');
+    for (const name of ['noiseStd0.1_seed3', 'noiseStd0.3_lambdaRates0_seed3']) expect(svg).toContain(`>${name}</text>`);
+  }, 120_000);
 
   it('the Slurm executor writes one array task per point not yet done, with the #SBATCH lines asked for', () => {
     const out = join(dir(), 'sl');

@@ -8,7 +8,7 @@
  * thresholds and with significance, the untrained network's counts, training and analysis wall
  * time (s).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../run/files.js';
 import { readMetrics } from '../run/folder.js';
@@ -16,6 +16,7 @@ import { esc, lineChart, type Series } from '../analysis/svg.js';
 import { CLASS_COLOURS } from '../analysis/report.js';
 import { CELL_CLASSES } from '@gridcells/gridscore';
 import { readPoints, runOf, pointStatus, type PointEntry } from './folder.js';
+import { readJsonFile } from '../run/load.js';
 
 
 /** One finished point's numbers. */
@@ -66,9 +67,13 @@ export function collectSweep(sweep: string): { results: PointResult[]; unfinishe
   const csv = join(sweep, 'sweep.csv');
   writeAtomic(csv, [head.join(','), ...rows].join('\n') + '\n');
   const report = join(sweep, 'report.html');
-  const shown = figures(results, axes);
-  mkdirSync(join(sweep, 'figures'), { recursive: true });
-  for (const f of shown) writeAtomic(join(sweep, 'figures', `${f.name}.svg`), f.svg);
+  const spec = readJsonFile(join(sweep, 'spec.json'), 'the sweep spec') as { axes?: unknown };
+  const shown = spec.axes === undefined ? [{ name: 'units-per-point', svg: unitsPerPoint(results) }] : figures(results, axes);
+  const dir = join(sweep, 'figures');
+  mkdirSync(dir, { recursive: true });
+  // figures of an earlier collect that this one does not draw would be out of date
+  for (const old of readdirSync(dir)) if (old.endsWith('.svg') && !shown.some((f) => `${f.name}.svg` === old)) rmSync(join(dir, old));
+  for (const f of shown) writeAtomic(join(dir, `${f.name}.svg`), f.svg);
   writeAtomic(report, html(sweep, results, shown, points.length));
   return { results, unfinished: points.length - finished.length, csv, report };
 }
@@ -117,6 +122,34 @@ function heatMap(results: PointResult[], ax: string, ay: string, title: string, 
   });
   xs.forEach((x, i) => parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + ys.length * cell + 18}" text-anchor="middle">${esc(x)}</text>`));
   parts.push(`<text x="${left + (xs.length * cell) / 2}" y="${top + ys.length * cell + 40}" text-anchor="middle">${esc(ax)}</text>`, '</svg>');
+  return parts.join('\n');
+}
+
+/**
+ * A sweep given as a list of points (whose values do not form a grid, so means along an axis would
+ * mix unlike points): each point's significant grid, border and band units as stacked bars, the
+ * untrained network's below each in grey.
+ */
+function unitsPerPoint(results: PointResult[]): string {
+  const classes = CELL_CLASSES.filter((c) => c !== 'irregular');
+  const [left, top, row, bar, width] = [560, 40, 34, 12, 300];
+  const total = (c: Record<string, number>) => classes.reduce((s, k) => s + c[k], 0);
+  const max = Math.max(1, ...results.flatMap((r) => [total(r.significant), total(r.untrainedSignificant)]));
+  const x = (v: number) => (width * v) / max;
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 60}" height="${top + row * results.length + 40}" font-family="sans-serif" font-size="12">`,
+    `<text x="10" y="20">significant units of each point (${classes.join(', ')}); grey: the untrained network's</text>`];
+  results.forEach((r, i) => {
+    const y = top + i * row;
+    parts.push(`<text x="${left - 6}" y="${y + bar}" text-anchor="end">${esc(r.name)}</text>`);
+    let at = 0;
+    for (const c of classes) {
+      parts.push(`<rect x="${left + x(at)}" y="${y}" width="${x(r.significant[c])}" height="${bar}" fill="${CLASS_COLOURS[c]}"/>`);
+      at += r.significant[c];
+    }
+    parts.push(`<text x="${left + x(at) + 4}" y="${y + bar - 1}">${classes.map((c) => r.significant[c]).join(' / ')}</text>`,
+      `<rect x="${left}" y="${y + bar + 2}" width="${x(total(r.untrainedSignificant))}" height="${bar / 2}" fill="#bbbbbb"/>`);
+  });
+  parts.push(`<text x="${left}" y="${top + row * results.length + 20}">units (of each network's ${results[0] ? total(results[0].significant) + results[0].significant.irregular : 0})</text>`, '</svg>');
   return parts.join('\n');
 }
 
