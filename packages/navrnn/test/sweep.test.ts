@@ -127,16 +127,18 @@ describe('gridcells sweep', () => {
   });
 
   const slurm = spawnSync('sinfo', ['-h'], { encoding: 'utf8' }).status === 0;
-  it.skipIf(!slurm)('on a real Slurm cluster (CI starts one): every run equals the same point run by the local executor', async () => {
-    const spec = specFile();
+  it.skipIf(!slurm)('on a real Slurm cluster (CI starts one): every run of a 4-point sweep equals the same point run by the local executor', async () => {
+    const spec = specFile({ ...SPEC, axes: { ...SPEC.axes, 'model.lambdaRates': [0.001, 0.01] } });
+    const names = ['noiseStd0.05_lambdaRates0.001_seed3', 'noiseStd0.05_lambdaRates0.01_seed3', 'noiseStd0.2_lambdaRates0.001_seed3', 'noiseStd0.2_lambdaRates0.01_seed3'];
     const local = join(dir(), 'local');
     expect(run('sweep', spec, '--out', local).status).toBe(0);
     const onSlurm = join(dir(), 'slurm');
     const r = run('sweep', spec, '--out', onSlurm, '--executor', 'slurm');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/submitted job \d+: 2 tasks/);
+    expect(r.stdout).toMatch(/submitted job \d+: 4 tasks/);
     const started = Date.now();
-    while (!run('sweep', 'status', onSlurm).stdout.includes('2 done') && Date.now() - started < 300_000) await new Promise((res) => setTimeout(res, 1000));
-    for (const name of NAMES) expect(fingerprint(onSlurm, name), name).toEqual(fingerprint(local, name));
+    while (!run('sweep', 'status', onSlurm).stdout.includes('4 done') && Date.now() - started < 300_000) await new Promise((res) => setTimeout(res, 1000));
+    expect(readdirSync(join(onSlurm, 'runs')).sort()).toEqual(names);
+    for (const name of names) expect(fingerprint(onSlurm, name), name).toEqual(fingerprint(local, name));
   }, 420_000);
 });
