@@ -24,7 +24,7 @@
  */
 import { Tensor, allocate, getBackend, type Backend, type Data } from '@gridcells/tensor';
 import { namedBuffers } from '../../backends/workspace.js';
-import { noiseArray, paramShapes, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
+import { noiseArray, paramShapes, startEncoding, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 
 /** The CuevaRNN loss, its parts, and the gradient from the fused BPTT. */
 export interface FusedResult {
@@ -116,13 +116,12 @@ function context<K extends string>(cfg: CuevaModelConfig, p: CuevaParams, data: 
   const buf = namedBuffers(backend, float64, { W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N, ...extra } as Record<string, number>);
   buf.W.set(p.wRec.data);
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) buf.WT[j * N + i] = buf.W[i * N + j];
-  const encoded = cfg.startEncoder === true;
-  if (encoded && !(p.wStart && data.starts)) throw new Error('CuevaRNN: a network with a start encoder needs W_start and the trials\' start positions');
+  const enc = startEncoding(cfg, p.wStart, data.starts);
   return {
     ...(buf as Record<string, Data>),
     cfg, backend, float64, T, B, N, nIn: cfg.nInputs,
     Win: p.wIn.data, bias: p.b.data, Wout: p.wOut.data, inputs: data.inputs,
-    Wstart: encoded ? p.wStart!.data : null, starts: encoded ? data.starts! : null,
+    Wstart: enc ? enc.wStart.data : null, starts: enc ? enc.starts : null,
   } as Context & Record<K, Data>;
 }
 

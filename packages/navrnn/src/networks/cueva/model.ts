@@ -117,9 +117,18 @@ export interface Batch {
  * p_0 W_start (on the autograd tape when W_start is a Var).
  */
 export function initialState(cfg: CuevaModelConfig, wStart: Value | undefined, starts: Float32Array | null | undefined, batch: number, dtype: DType = 'float32'): Value {
-  if (!cfg.startEncoder) return zeros([batch, cfg.hidden], dtype);
-  if (!wStart || !starts) throw new Error('CuevaRNN: a network with a start encoder needs W_start and the trials\' start positions');
-  return ag.matmul(cast(Tensor.fromData(starts, [batch, 2]), dtype), wStart);
+  const enc = startEncoding(cfg, wStart, starts);
+  return enc ? ag.matmul(cast(Tensor.fromData(enc.starts, [batch, 2]), dtype), enc.wStart) : zeros([batch, cfg.hidden], dtype);
+}
+
+/**
+ * W_start and the start positions where the network has a start encoder (null where it has none);
+ * an encoder without either is an error.
+ */
+export function startEncoding<W>(cfg: CuevaModelConfig, wStart: W | undefined, starts: Float32Array | null | undefined): { wStart: W; starts: Float32Array } | null {
+  if (!cfg.startEncoder) return null;
+  if (wStart === undefined || !starts) throw new Error('CuevaRNN: a network with a start encoder needs W_start and the trials\' start positions');
+  return { wStart, starts };
 }
 
 /** The batch's noise as an array [T][B][N] (counter noise expanded), or null. */
