@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Assembles packages/tensor/src/wasm/*.wat (WebAssembly text, SIMD) into <name>.wasm.ts modules that
-// export the binary as base64, so the package needs no build tool at install time.
+// Assembles the WebAssembly text (SIMD) of the packages, every *.wat in DIRS, into <name>.wasm.ts
+// modules beside it that export the binary as base64, so no package needs a build tool at install time.
 // Usage: node scripts/build-wasm.mjs [--check]   (--check: exit 1 if a .wasm.ts is out of date)
 import { readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'tensor', 'src', 'wasm');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIRS = ['packages/tensor/src/wasm', 'packages/navrnn/src/networks/cueva'].map((d) => join(root, d));
 
 export async function assemble(watPath) {
   const wabt = await wabtInit();
@@ -25,7 +26,7 @@ export function moduleSource(name, bytes) {
 
 const check = process.argv.includes('--check');
 let stale = 0;
-for (const f of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
+for (const dir of DIRS) for (const f of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
   const name = f.slice(0, -4);
   const src = moduleSource(name, await assemble(join(dir, f)));
   const out = join(dir, `${name}.wasm.ts`);

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { Rng, Tensor, WasmBackend, normal, referenceBackend, zeros } from '@gridcells/tensor';
+import { Rng, Tensor, WasmBackend, normal, referenceBackend, zeros, type Backend } from '@gridcells/tensor';
 import { valueAndGrad, leastSquaresSystem, flatten, type Var } from '@gridcells/autograd';
 import {
   cuevaLoss, cuevaLossAndGrad, cuevaGaussNewton, cuevaOutputs, fastTanh, initParams, makeArena, generateTrajectories, CUEVA_DEFAULTS, drawNoise, toBatch, paramList,
@@ -77,6 +77,28 @@ describe('fused BPTT against the autograd tape', () => {
     const b = cuevaLossAndGrad(cfg, p, data, w);
     expect(a.loss).toBe(b.loss);
     a.grads.forEach((g, i) => expect(Array.from(g.data)).toEqual(Array.from(b.grads[i].data)));
+  });
+});
+
+describe('the WebAssembly element-wise loops', () => {
+  const wasm = WasmBackend.create()!;
+  // the same matrix products without the memory the WebAssembly loops need: the TypeScript loops run
+  const tsLoops: Backend = { name: 'wasm products, TypeScript loops', matmul: wasm.matmul.bind(wasm), matmulTransA: wasm.matmulTransA.bind(wasm) };
+  const bits = (ts: Tensor[]) => ts.map((t) => Array.from(new Uint32Array(Float32Array.from(t.data).buffer)));
+
+  it('give the TypeScript loops\' loss, gradient and Gauss-Newton product bit for bit (float32, random even N, T, batch, every activation, with and without noise and a start encoder)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 6 }), fc.nat(), fc.constantFrom(...ACTIVATIONS),
+      fc.boolean(), fc.boolean(), (halfN, T, B, seed, activation, noisy, startEncoder) => {
+        const { cfg, data, p } = setup(2 * halfN, T, B, seed, 'float32', 'speed-direction', activation, startEncoder);
+        const batch = noisy ? data : { ...data, noise: null };
+        const got = cuevaLossAndGrad(cfg, p, batch, wasm);
+        const want = cuevaLossAndGrad(cfg, p, batch, tsLoops);
+        expect(got.loss).toBe(want.loss);
+        expect(bits(got.grads)).toEqual(bits(want.grads));
+        const rng = new Rng(seed + 1);
+        const v = got.grads.map((g) => normal(rng, g.shape, 0, 1, 'float32'));
+        expect(bits(cuevaGaussNewton(cfg, p, batch, v, 0.3, wasm))).toEqual(bits(cuevaGaussNewton(cfg, p, batch, v, 0.3, tsLoops)));
+      }), { numRuns: 40 });
   });
 });
 

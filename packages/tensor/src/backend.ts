@@ -28,6 +28,11 @@ export interface Backend {
    * (no copies). Views stay valid until the next `workspace` call.
    */
   workspace?(n: number): Float32Array;
+  /**
+   * Optional: the WebAssembly memory the workspace lies in, for other WebAssembly kernels (the
+   * networks' element-wise loops) to import, so they work on the same buffers without copies.
+   */
+  readonly memory?: WebAssembly.Memory;
 }
 
 /** Reference matmul: i-k-j loop order so the inner loop streams rows of B and out. */

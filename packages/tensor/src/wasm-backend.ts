@@ -23,7 +23,8 @@ type Kernel = (a: number, b: number, c: number, m: number, k: number, n: number)
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm-simd';
-  private readonly memory: WebAssembly.Memory;
+  /** The module's linear memory: the workspace and the products' operands lie here. */
+  readonly memory: WebAssembly.Memory;
   private readonly sgemm: Kernel;
   private readonly sgemmTnAcc: Kernel;
   /** Floats reserved by `workspace` at the start of memory. */

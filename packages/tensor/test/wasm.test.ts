@@ -80,7 +80,7 @@ describe('WasmBackend', () => {
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 
-  it('the committed sgemm.wasm.ts is what sgemm.wat assembles to', () => {
+  it('every committed .wasm.ts (sgemm here, the CuevaRNN loops in navrnn) is what its .wat assembles to', () => {
     const script = fileURLToPath(new URL('../../../scripts/build-wasm.mjs', import.meta.url));
     const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

@@ -18,13 +18,17 @@
  *   dx_0 = (g_1 W_rec^T) f'(u_0) + (1-a) dx_1,   dW_start = p_0^T dx_0.
  *
  * The matrix products run on the tensor backend (`matmul`, `matmulTransA`); with a backend that
- * owns memory (WebAssembly), the working set lives there and nothing is copied per step. In
- * float32, tanh is a rational approximation (max relative error 2.4e-7 after rounding to float32,
- * ~6x faster than Math.tanh); in float64 it is Math.tanh, so tests can compare exactly.
+ * owns memory (WebAssembly), the working set lives there and nothing is copied per step, and the
+ * element-wise loops of the forward and reverse passes run as WebAssembly too (wasm-steps.ts: the
+ * same arithmetic in the same order, so the same bits as the TypeScript loops here, which every
+ * other case runs). In float32, tanh is a rational approximation (max relative error 2.4e-7 after
+ * rounding to float32, ~6x faster than Math.tanh); in float64 it is Math.tanh, so tests can
+ * compare exactly.
  */
 import { Tensor, allocate, getBackend, type Backend, type Data } from '@gridcells/tensor';
 import { namedBuffers } from '../../backends/workspace.js';
 import { noiseArray, paramShapes, startEncoding, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
+import { wasmSteps, type WasmSteps } from './wasm-steps.js';
 
 /** The CuevaRNN loss, its parts, and the gradient from the fused BPTT. */
 export interface FusedResult {
@@ -82,10 +86,15 @@ export function fastTanh(v: number): number {
   return p / q;
 }
 
-/** What every pass needs: the weights as flat arrays, sizes, buffers and the kernels. */
+/**
+ * What every pass needs: sizes, the kernels, and the working set (the weights, the batch's inputs
+ * and noise, the states and the gradient sums), all in the kernels' memory when they have some.
+ */
 interface Context {
   cfg: CuevaModelConfig;
   backend: Backend;
+  /** The WebAssembly element-wise loops, or null for the TypeScript ones. */
+  steps: WasmSteps | null;
   float64: boolean;
   T: number;
   B: number;
@@ -105,38 +114,63 @@ interface Context {
   g: Data;
   gNext: Data;
   gW: Data;
-  inputs: Float32Array;
+  /** The state x_t (forward) and dx_t (reverse and tangent passes). */
+  x: Data;
+  dx: Data;
+  /** The readout [T][B][2], and its cotangent. */
+  Y: Data;
+  DY: Data;
+  inputs: Data;
+  /** The recurrent noise [T][B][N], or null. */
+  noise: Data | null;
+  gWin: Data;
+  gb: Data;
+  gWout: Data;
 }
 
 function context<K extends string>(cfg: CuevaModelConfig, p: CuevaParams, data: Batch, backend: Backend, extra: Record<K, number>): Context & Record<K, Data> {
   const { steps: T, batch: B } = data;
   const N = cfg.hidden;
+  const nIn = cfg.nInputs;
   const BN = B * N;
   const float64 = p.wRec.dtype === 'float64';
-  const buf = namedBuffers(backend, float64, { W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N, ...extra } as Record<string, number>);
+  const noise = noiseArray(data, N);
+  const buf = namedBuffers(backend, float64, {
+    W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N, x: BN, dx: BN, Y: T * B * 2, DY: T * B * 2,
+    Win: nIn * N, bias: N, Wout: 2 * N, inputs: T * B * nIn, noise: noise ? T * BN : 0, gWin: nIn * N, gb: N, gWout: 2 * N, ...extra,
+  } as Record<string, number>);
   buf.W.set(p.wRec.data);
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) buf.WT[j * N + i] = buf.W[i * N + j];
+  buf.Win.set(p.wIn.data);
+  buf.bias.set(p.b.data);
+  buf.Wout.set(p.wOut.data);
+  buf.inputs.set(data.inputs);
+  if (noise) buf.noise.set(noise);
   const enc = startEncoding(cfg, p.wStart, data.starts);
   return {
     ...(buf as Record<string, Data>),
-    cfg, backend, float64, T, B, N, nIn: cfg.nInputs,
-    Win: p.wIn.data, bias: p.b.data, Wout: p.wOut.data, inputs: data.inputs,
+    noise: noise ? buf.noise : null,
+    // the WebAssembly loops cover float32, the paper's two inputs and an even number of units
+    steps: !float64 && nIn === 2 && N % 2 === 0 ? wasmSteps(backend) : null,
+    cfg, backend, float64, T, B, N, nIn,
     Wstart: enc ? enc.wStart.data : null, starts: enc ? enc.starts : null,
   } as Context & Record<K, Data>;
 }
 
+/** Bytes of a float32 element: the WebAssembly loops take byte offsets. */
+const F32 = 4;
+
 /**
  * The forward pass: fills U and returns the readout Y ([T][B][2]) and the sum of squared rates.
  */
-function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates: number } {
-  const { T, B, N, nIn, W, Win, bias, Wout, U, pre, inputs, backend } = c;
+function forward(c: Context): { Y: Data; sumSqRates: number } {
+  const { T, B, N, nIn, W, Win, bias, Wout, U, pre, inputs, backend, x, Y, noise, steps } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
   const kind = rateKind(c.cfg, c.float64);
   // the paper's two inputs (speed, direction) written out: a loop over them costs ~40% of this pass
   const twoInputs = nIn === 2;
-  const x = c.float64 ? new Float64Array(BN) : new Float32Array(BN);
-  const Y = c.float64 ? new Float64Array(T * B * 2) : new Float32Array(T * B * 2);
+  x.fill(0);
   const { Wstart, starts } = c;
   if (Wstart && starts) {
     for (let r = 0; r < B; r++) {
@@ -151,34 +185,42 @@ function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates:
   for (let t = 1; t <= T; t++) {
     backend.matmul(U.subarray((t - 1) * BN, t * BN), W, pre, 1, B, N, N, 0, 0);
     const uo = t * BN;
-    for (let r = 0; r < B; r++) {
-      const io = ((t - 1) * B + r) * nIn;
-      const ro = r * N;
-      const no = (t - 1) * BN + ro;
-      const i0 = inputs[io];
-      const i1 = inputs[io + 1];
-      let y0 = 0;
-      let y1 = 0;
-      for (let j = 0; j < N; j++) {
-        let s = pre[ro + j] + bias[j];
-        if (twoInputs) {
-          s += i0 * Win[j];
-          s += i1 * Win[N + j];
-        } else {
-          for (let q = 0; q < nIn; q++) s += inputs[io + q] * Win[q * N + j];
+    if (steps) {
+      sr = steps.forward_step(
+        pre.byteOffset, bias.byteOffset, Win.byteOffset, inputs.byteOffset + (t - 1) * B * 2 * F32,
+        noise ? noise.byteOffset + (t - 1) * BN * F32 : 0, noise ? 1 : 0, x.byteOffset, U.byteOffset + uo * F32,
+        Wout.byteOffset, Y.byteOffset + (t - 1) * B * 2 * F32, B, N, a, kind, sr,
+      );
+    } else {
+      for (let r = 0; r < B; r++) {
+        const io = ((t - 1) * B + r) * nIn;
+        const ro = r * N;
+        const no = (t - 1) * BN + ro;
+        const i0 = inputs[io];
+        const i1 = inputs[io + 1];
+        let y0 = 0;
+        let y1 = 0;
+        for (let j = 0; j < N; j++) {
+          let s = pre[ro + j] + bias[j];
+          if (twoInputs) {
+            s += i0 * Win[j];
+            s += i1 * Win[N + j];
+          } else {
+            for (let q = 0; q < nIn; q++) s += inputs[io + q] * Win[q * N + j];
+          }
+          if (noise) s += noise[no + j];
+          const xv = (1 - a) * x[ro + j] + a * s;
+          x[ro + j] = xv;
+          const u = rate(kind, xv);
+          U[uo + ro + j] = u;
+          sr += u * u;
+          y0 += u * Wout[j * 2];
+          y1 += u * Wout[j * 2 + 1];
         }
-        if (noise) s += noise[no + j];
-        const xv = (1 - a) * x[ro + j] + a * s;
-        x[ro + j] = xv;
-        const u = rate(kind, xv);
-        U[uo + ro + j] = u;
-        sr += u * u;
-        y0 += u * Wout[j * 2];
-        y1 += u * Wout[j * 2 + 1];
+        const to = ((t - 1) * B + r) * 2;
+        Y[to] = y0;
+        Y[to + 1] = y1;
       }
-      const to = ((t - 1) * B + r) * 2;
-      Y[to] = y0;
-      Y[to + 1] = y1;
     }
   }
   return { Y, sumSqRates: sr };
@@ -190,47 +232,51 @@ function forward(c: Context, noise: Float32Array | null): { Y: Data; sumSqRates:
  * gradient). Returns [dW_rec, dW_in, db, dW_out].
  */
 function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[] {
-  const { T, B, N, nIn, WT, Wout, U, inputs, backend, gW } = c;
+  const { T, B, N, nIn, WT, Wout, U, inputs, backend, gW, dx, gWin, gb, gWout, steps } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
   const kind = rateKind(c.cfg, c.float64);
   const twoInputs = nIn === 2;
   let { g, gNext } = c;
   const alloc = (n: number) => (c.float64 ? new Float64Array(n) : new Float32Array(n));
-  const dx = alloc(BN);
   const rec = c.pre;
-  const gWin = alloc(nIn * N);
-  const gb = alloc(N);
-  const gWout = alloc(N * 2);
   const { Wstart, starts } = c;
-  gW.fill(0);
+  for (const sum of [gW, dx, gWin, gb, gWout]) sum.fill(0);
   for (let t = T; t >= 1; t--) {
     if (t < T) backend.matmul(gNext, WT, rec, 1, B, N, N, 0, 0);
     else rec.fill(0);
     const uo = t * BN;
-    for (let r = 0; r < B; r++) {
-      const to = ((t - 1) * B + r) * 2;
-      const d0 = DY[to];
-      const d1 = DY[to + 1];
-      const io = ((t - 1) * B + r) * nIn;
-      const i0 = inputs[io];
-      const i1 = inputs[io + 1];
-      const ro = r * N;
-      for (let j = 0; j < N; j++) {
-        const u = U[uo + ro + j];
-        const du = d0 * Wout[j * 2] + d1 * Wout[j * 2 + 1] + uScale * (DU ? DU[uo + ro + j] : u) + rec[ro + j];
-        const dxv = du * slope(kind, u) + (1 - a) * dx[ro + j];
-        dx[ro + j] = dxv;
-        const gv = a * dxv;
-        g[ro + j] = gv;
-        gb[j] += gv;
-        gWout[j * 2] += u * d0;
-        gWout[j * 2 + 1] += u * d1;
-        if (twoInputs) {
-          gWin[j] += i0 * gv;
-          gWin[N + j] += i1 * gv;
-        } else {
-          for (let q = 0; q < nIn; q++) gWin[q * N + j] += inputs[io + q] * gv;
+    if (steps) {
+      steps.backward_step(
+        U.byteOffset + uo * F32, DU ? DU.byteOffset + uo * F32 : 0, DU ? 1 : 0, rec.byteOffset,
+        DY.byteOffset + (t - 1) * B * 2 * F32, inputs.byteOffset + (t - 1) * B * 2 * F32, Wout.byteOffset,
+        dx.byteOffset, g.byteOffset, gb.byteOffset, gWin.byteOffset, gWout.byteOffset, B, N, a, uScale, kind,
+      );
+    } else {
+      for (let r = 0; r < B; r++) {
+        const to = ((t - 1) * B + r) * 2;
+        const d0 = DY[to];
+        const d1 = DY[to + 1];
+        const io = ((t - 1) * B + r) * nIn;
+        const i0 = inputs[io];
+        const i1 = inputs[io + 1];
+        const ro = r * N;
+        for (let j = 0; j < N; j++) {
+          const u = U[uo + ro + j];
+          const du = d0 * Wout[j * 2] + d1 * Wout[j * 2 + 1] + uScale * (DU ? DU[uo + ro + j] : u) + rec[ro + j];
+          const dxv = du * slope(kind, u) + (1 - a) * dx[ro + j];
+          dx[ro + j] = dxv;
+          const gv = a * dxv;
+          g[ro + j] = gv;
+          gb[j] += gv;
+          gWout[j * 2] += u * d0;
+          gWout[j * 2 + 1] += u * d1;
+          if (twoInputs) {
+            gWin[j] += i0 * gv;
+            gWin[N + j] += i1 * gv;
+          } else {
+            for (let q = 0; q < nIn; q++) gWin[q * N + j] += inputs[io + q] * gv;
+          }
         }
       }
     }
@@ -238,7 +284,9 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
     if (t > 1 || Wstart) backend.matmulTransA(U.subarray((t - 1) * BN, t * BN), g, gW, N, B, N);
     [g, gNext] = [gNext, g];
   }
-  if (!(Wstart && starts)) return [gW.slice(), gWin, gb, gWout];
+  // copies: the sums live in the working set, which the next pass reuses
+  const sums = [gW.slice(), gWin.slice(), gb.slice(), gWout.slice()];
+  if (!(Wstart && starts)) return sums;
   // the initial state: dx_0 = (g_1 W_rec^T) f'(u_0) + (1-a) dx_1, then dW_start = p_0^T dx_0
   backend.matmul(gNext, WT, rec, 1, B, N, N, 0, 0);
   const gWstart = alloc(2 * N);
@@ -250,7 +298,7 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
       gWstart[N + j] += starts[2 * r + 1] * dx0;
     }
   }
-  return [gW.slice(), gWin, gb, gWout, gWstart];
+  return [...sums, gWstart];
 }
 
 /**
@@ -259,7 +307,7 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
  * ([T][B][2]). Needs U from `forward`.
  */
 function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
-  const { T, B, N, nIn, W, Wout, U, inputs, backend, dWrec, dU } = c;
+  const { T, B, N, nIn, W, Wout, U, inputs, backend, dWrec, dU, dx, DY: dY } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
   const kind = rateKind(c.cfg, c.float64);
@@ -268,11 +316,9 @@ function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
   const dWin = v[1].data;
   const db = v[2].data;
   const dWout = v[3].data;
-  const alloc = (n: number) => (c.float64 ? new Float64Array(n) : new Float32Array(n));
-  const dx = alloc(BN);
   const t1 = c.pre;
   const t2 = c.g;
-  const dY = alloc(T * B * 2);
+  dx.fill(0);
   dU.fill(0, 0, BN);
   const { starts } = c;
   if (c.Wstart && starts) {
@@ -363,8 +409,8 @@ export function cuevaPartial(cfg: CuevaModelConfig, p: CuevaParams, data: Batch,
   const { steps: T } = data;
   const B = wholeBatch;
   const c = context(cfg, p, data, backend, {});
-  const { Y, sumSqRates } = forward(c, noiseArray(data, cfg.hidden));
-  const DY = allocate(p.wRec.dtype, T * data.batch * 2);
+  const { Y, sumSqRates } = forward(c);
+  const DY = c.DY;
   let se = 0;
   for (let k = 0; k < Y.length; k++) {
     const e = Y[k] - data.targets[k];
@@ -394,8 +440,9 @@ export function cuevaGaussNewtonPartial(cfg: CuevaModelConfig, p: CuevaParams, d
   const { steps: T } = data;
   const B = wholeBatch;
   const N = cfg.hidden;
-  const c = context(cfg, p, data, backend, { dWrec: N * N, dU: (T + 1) * data.batch * N });
-  forward(c, null);
+  // curvature is taken on the noiseless network
+  const c = context(cfg, p, { ...data, noise: null }, backend, { dWrec: N * N, dU: (T + 1) * data.batch * N });
+  forward(c);
   const dY = tangent(c, v);
   for (let k = 0; k < dY.length; k++) dY[k] /= T * B;
   return backward(c, dY, c.dU, (2 * cfg.lambdaRates + structural) / (T * B * N));
