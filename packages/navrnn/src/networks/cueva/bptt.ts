@@ -301,21 +301,30 @@ function backward(c: Context, DY: Data, DU: Data | null, uScale: number): Data[]
   return [...sums, gWstart];
 }
 
+/** A weight direction in the working set (W_start's is read where it is), and the tangent rates DU. */
+interface Direction {
+  dWrec: Data;
+  dWin: Data;
+  db: Data;
+  dWout: Data;
+  dU: Data;
+}
+
 /**
  * Forward mode through time for a weight direction v = [dW_rec, dW_in, db, dW_out(, dW_start)]:
  * fills DU ([T+1][B][N], du_t = f'(u_t) dx_t, with dx_0 = p_0 dW_start) and returns dY
  * ([T][B][2]). Needs U from `forward`.
  */
-function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
-  const { T, B, N, nIn, W, Wout, U, inputs, backend, dWrec, dU, dx, DY: dY } = c;
+function tangent(c: Context & Direction, v: Tensor[]): Data {
+  const { T, B, N, nIn, W, Wout, U, inputs, backend, dWrec, dWin, db, dWout, dU, dx, DY: dY, steps } = c;
   const a = c.cfg.alpha;
   const BN = B * N;
   const kind = rateKind(c.cfg, c.float64);
   const twoInputs = nIn === 2;
   dWrec.set(v[0].data);
-  const dWin = v[1].data;
-  const db = v[2].data;
-  const dWout = v[3].data;
+  dWin.set(v[1].data);
+  db.set(v[2].data);
+  dWout.set(v[3].data);
   const t1 = c.pre;
   const t2 = c.g;
   dx.fill(0);
@@ -335,32 +344,39 @@ function tangent(c: Context & { dWrec: Data; dU: Data }, v: Tensor[]): Data {
     backend.matmul(dU.subarray((t - 1) * BN, t * BN), W, t1, 1, B, N, N, 0, 0);
     backend.matmul(U.subarray((t - 1) * BN, t * BN), dWrec, t2, 1, B, N, N, 0, 0);
     const uo = t * BN;
-    for (let r = 0; r < B; r++) {
-      const io = ((t - 1) * B + r) * nIn;
-      const i0 = inputs[io];
-      const i1 = inputs[io + 1];
-      const ro = r * N;
-      let y0 = 0;
-      let y1 = 0;
-      for (let j = 0; j < N; j++) {
-        let s = t1[ro + j] + t2[ro + j] + db[j];
-        if (twoInputs) {
-          s += i0 * dWin[j];
-          s += i1 * dWin[N + j];
-        } else {
-          for (let q = 0; q < nIn; q++) s += inputs[io + q] * dWin[q * N + j];
+    if (steps) {
+      steps.tangent_step(
+        t1.byteOffset, t2.byteOffset, db.byteOffset, dWin.byteOffset, inputs.byteOffset + (t - 1) * B * 2 * F32, dx.byteOffset,
+        U.byteOffset + uo * F32, dU.byteOffset + uo * F32, Wout.byteOffset, dWout.byteOffset, dY.byteOffset + (t - 1) * B * 2 * F32, B, N, a, kind,
+      );
+    } else {
+      for (let r = 0; r < B; r++) {
+        const io = ((t - 1) * B + r) * nIn;
+        const i0 = inputs[io];
+        const i1 = inputs[io + 1];
+        const ro = r * N;
+        let y0 = 0;
+        let y1 = 0;
+        for (let j = 0; j < N; j++) {
+          let s = t1[ro + j] + t2[ro + j] + db[j];
+          if (twoInputs) {
+            s += i0 * dWin[j];
+            s += i1 * dWin[N + j];
+          } else {
+            for (let q = 0; q < nIn; q++) s += inputs[io + q] * dWin[q * N + j];
+          }
+          const dxv = (1 - a) * dx[ro + j] + a * s;
+          dx[ro + j] = dxv;
+          const u = U[uo + ro + j];
+          const du = slope(kind, u) * dxv;
+          dU[uo + ro + j] = du;
+          y0 += du * Wout[j * 2] + u * dWout[j * 2];
+          y1 += du * Wout[j * 2 + 1] + u * dWout[j * 2 + 1];
         }
-        const dxv = (1 - a) * dx[ro + j] + a * s;
-        dx[ro + j] = dxv;
-        const u = U[uo + ro + j];
-        const du = slope(kind, u) * dxv;
-        dU[uo + ro + j] = du;
-        y0 += du * Wout[j * 2] + u * dWout[j * 2];
-        y1 += du * Wout[j * 2 + 1] + u * dWout[j * 2 + 1];
+        const to = ((t - 1) * B + r) * 2;
+        dY[to] = y0;
+        dY[to + 1] = y1;
       }
-      const to = ((t - 1) * B + r) * 2;
-      dY[to] = y0;
-      dY[to + 1] = y1;
     }
   }
   return dY;
@@ -441,7 +457,7 @@ export function cuevaGaussNewtonPartial(cfg: CuevaModelConfig, p: CuevaParams, d
   const B = wholeBatch;
   const N = cfg.hidden;
   // curvature is taken on the noiseless network
-  const c = context(cfg, p, { ...data, noise: null }, backend, { dWrec: N * N, dU: (T + 1) * data.batch * N });
+  const c = context(cfg, p, { ...data, noise: null }, backend, { dWrec: N * N, dWin: cfg.nInputs * N, db: N, dWout: 2 * N, dU: (T + 1) * data.batch * N });
   forward(c);
   const dY = tangent(c, v);
   for (let k = 0; k < dY.length; k++) dY[k] /= T * B;

@@ -1,5 +1,5 @@
 /**
- * The fused BPTT's element-wise loops in WebAssembly (steps.wat), instantiated on the memory of
+ * The fused BPTT's element-wise loops (forward, reverse and tangent passes) in WebAssembly (steps.wat), instantiated on the memory of
  * the tensor package's WebAssembly kernels so they read and write the same working set as the
  * matrix products. They give the TypeScript loops' results bit for bit (tests check it) at about
  * a third of their time.
@@ -17,6 +17,10 @@ export interface WasmSteps {
     u: number, du: number, hasDU: number, rec: number, dy: number, inp: number,
     wout: number, dx: number, g: number, gb: number, gwin: number, gwout: number,
     B: number, N: number, a: number, uScale: number, kind: number,
+  ): void;
+  tangent_step(
+    t1: number, t2: number, db: number, dwin: number, inp: number, dx: number,
+    u: number, du: number, wout: number, dwout: number, dy: number, B: number, N: number, a: number, kind: number,
   ): void;
 }
 
