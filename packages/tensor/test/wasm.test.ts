@@ -55,6 +55,35 @@ describe('WasmBackend', () => {
     }), { numRuns: 60 });
   });
 
+  it('rounds exactly as a float32 dot product summed over p in order (matmul), added to the output afterwards (matmulTransA): the bits seeded runs depend on', () => {
+    const f = Math.fround;
+    fc.assert(fc.property(dims, fc.integer({ min: 1, max: 20 }), dims, fc.nat(), (m, k, n, seed) => {
+      const rng = new Rng(seed);
+      const a = normal(rng, [m * k]).data as Float32Array;
+      const b = normal(rng, [k * n]).data as Float32Array;
+      const start = normal(rng, [m * n]).data as Float32Array;
+      const dot = (i: number, j: number, at: (p: number) => number) => {
+        let s = 0;
+        for (let p = 0; p < k; p++) s = f(s + f(at(p) * b[p * n + j]));
+        return s;
+      };
+      const want = new Float32Array(m * n);
+      const wantT = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          want[i * n + j] = dot(i, j, (p) => a[i * k + p]);
+          wantT[i * n + j] = f(start[i * n + j] + dot(i, j, (p) => a[p * m + i]));
+        }
+      }
+      const got = new Float32Array(m * n);
+      wasm!.matmul(a, b, got, 1, m, k, n, 0, 0);
+      const gotT = start.slice();
+      wasm!.matmulTransA(a, b, gotT, m, k, n);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(Array.from(gotT)).toEqual(Array.from(wantT));
+    }), { numRuns: 60 });
+  });
+
   it('works in place on workspace views and on large inner dimensions', () => {
     const [m, k, n] = [33, 4000, 21];
     const ws = wasm!.workspace(m * k + k * n + m * n);
