@@ -25,7 +25,10 @@ const CPU = `${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`;
 /** The CuevaRNN step the other step benchmarks time: N 100, speed + direction, default noise and costs. */
 const cuevaConfig = (batch: number): ConfigInput => ({ backend: 'wasm', model: { hidden: 100 }, train: { batch, timeSteps: 500 } });
 
-/** Median ms of `reps` training steps (loss, gradient, Adam) on one pre-drawn batch, after one untimed. */
+/** Untimed steps first: every thread compiles the step's code on its own, and a new pool's workers are cold. */
+const WARM_UP = 3;
+
+/** Median ms of `reps` training steps (loss, gradient, Adam) on one pre-drawn batch, after WARM_UP untimed. */
 function timeSteps(network: Network, cfg: RunConfig, reps: number): number {
   const streams = runStreams(cfg.seed);
   const w = network.init(streams.init);
@@ -34,11 +37,11 @@ function timeSteps(network: Network, cfg: RunConfig, reps: number): number {
   const adam = new Adam({ lr: 1e-3 });
   const list = weightList(network, w);
   const times: number[] = [];
-  for (let i = 0; i <= reps; i++) {
+  for (let i = 0; i < WARM_UP + reps; i++) {
     const t0 = performance.now();
     const r = network.lossAndGradient(w, batch) as LossAndGradient; // the CPU kernels answer at once
     adam.step(list, r.grads);
-    if (i > 0) times.push(performance.now() - t0);
+    if (i >= WARM_UP) times.push(performance.now() - t0);
   }
   return median(times);
 }
@@ -106,10 +109,10 @@ function torchRows(batches: number[]): Row[] {
 
 export async function benchThreads(): Promise<Row[]> {
   return [
-    ...(await stepRows('cueva training step', parseConfig(cuevaConfig(64)), 7)),
-    ...(await stepRows('cueva training step', parseConfig(cuevaConfig(500)), 3)),
+    ...(await stepRows('cueva training step', parseConfig(cuevaConfig(64)), 11)),
+    ...(await stepRows('cueva training step', parseConfig(cuevaConfig(500)), 5)),
     ...torchRows([64, 500]),
-    ...(await stepRows('placecell training step', presetConfig('placecell', { backend: 'wasm' }), 9)),
+    ...(await stepRows('placecell training step', presetConfig('placecell', { backend: 'wasm' }), 15)),
     ...(await trainRows('cueva training step', cuevaConfig(64), 20)),
     ...(await trainRows('placecell training step', placecellInput(), 40)),
   ];

@@ -93,6 +93,11 @@ export class WasmBackend implements Backend {
       referenceBackend.matmul(a, b, out, batch, m, k, n, aStride, bStride);
       return;
     }
+    if (batch === 1 && this.inMemory(a) && this.inMemory(b) && this.inMemory(out)) {
+      // the fused BPTT's case, thousands of times a step: straight to the kernel
+      this.sgemm(a.byteOffset, b.byteOffset, out.byteOffset, m, k, n);
+      return;
+    }
     const aLen = aStride ? batch * aStride : m * k;
     const bLen = bStride ? batch * bStride : k * n;
     this.run([[a, aLen], [b, bLen]], out, batch * m * n, false, ([pa, pb, pc]) => {
@@ -103,6 +108,10 @@ export class WasmBackend implements Backend {
   matmulTransA(a: Data, b: Data, out: Data, m: number, k: number, n: number): void {
     if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
       referenceBackend.matmulTransA(a, b, out, m, k, n);
+      return;
+    }
+    if (this.inMemory(a) && this.inMemory(b) && this.inMemory(out)) {
+      this.sgemmTnAcc(a.byteOffset, b.byteOffset, out.byteOffset, m, k, n);
       return;
     }
     this.run([[a, k * m], [b, k * n]], out, m * n, true, ([pa, pb, pc]) => this.sgemmTnAcc(pa, pb, pc, m, k, n));
