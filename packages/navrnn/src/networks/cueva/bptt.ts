@@ -19,9 +19,9 @@
  *
  * The matrix products run on the tensor backend (`matmul`, `matmulTransA`); with a backend that
  * owns memory (WebAssembly), the working set lives there and nothing is copied per step, and the
- * element-wise loops of the forward and reverse passes run as WebAssembly too (wasm-steps.ts: the
- * same arithmetic in the same order, so the same bits as the TypeScript loops here, which every
- * other case runs). In float32, tanh is a rational approximation (max relative error 2.4e-7 after
+ * element-wise loops of the forward, reverse and tangent passes run as WebAssembly too
+ * (wasm-steps.ts: the same arithmetic in the same order, so the same bits as the TypeScript loops
+ * here, which every other case runs). In float32, tanh is a rational approximation (max relative error 2.4e-7 after
  * rounding to float32, ~6x faster than Math.tanh); in float64 it is Math.tanh, so tests can
  * compare exactly.
  */
