@@ -1,6 +1,7 @@
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+import { normalWasm } from './wasm/normal.wasm.js';
 
 /**
  * The one seeded source of randomness (xoroshiro128+ from pure-rand). Every random draw in the
@@ -55,8 +56,21 @@ export class Rng {
    * Fills `out` with normal draws times `std`: the ziggurat method (Marsaglia & Tsang 2000,
    * 128 layers), ~10x faster than `normal()` for bulk noise. Each draw takes its layer from one
    * 32-bit word and its value from another (Doornik 2005's fix for the original's correlation).
+   * float32 arrays are filled by the same ziggurat in WebAssembly (wasm/normal.wat) where the
+   * engine has it: the same draws, bit for bit, in a little over half the time.
    */
   fillNormal(out: Float32Array | Float64Array, std = 1): void {
+    const fast = out instanceof Float32Array ? wasmZiggurat() : null;
+    if (fast) {
+      fast.state.set(this.gen.getState());
+      for (let at = 0; at < out.length; at += fast.draws.length) {
+        const n = Math.min(fast.draws.length, out.length - at);
+        fast.fill(n, std);
+        out.set(fast.draws.subarray(0, n), at);
+      }
+      this.gen = xoroshiro128plusFromState(Array.from(fast.state));
+      return;
+    }
     const g = this.gen;
     for (let k = 0; k < out.length; k++) {
       let z: number;
@@ -133,3 +147,29 @@ const ZIG = (() => {
   }
   return { k, w, f, r };
 })();
+
+/** The ziggurat in WebAssembly: the generator's state and the draws as views of its memory. */
+interface WasmZiggurat {
+  fill(n: number, std: number): void;
+  state: Int32Array;
+  draws: Float32Array;
+}
+
+let ziggurat: WasmZiggurat | null | undefined;
+
+/** The WebAssembly ziggurat with ZIG's tables in its memory (layout in normal.wat), or null. */
+function wasmZiggurat(): WasmZiggurat | null {
+  if (ziggurat !== undefined) return ziggurat;
+  try {
+    const bytes = Uint8Array.from(atob(normalWasm), (c) => c.charCodeAt(0));
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { math: { log: Math.log, exp: Math.exp } });
+    const { buffer } = exports.memory as WebAssembly.Memory;
+    new Float64Array(buffer, 64, 128).set(ZIG.k);
+    new Float64Array(buffer, 1088, 128).set(ZIG.w);
+    new Float64Array(buffer, 2112, 128).set(ZIG.f);
+    ziggurat = { fill: exports.fill as WasmZiggurat['fill'], state: new Int32Array(buffer, 0, 4), draws: new Float32Array(buffer, 4096, 16384) };
+  } catch {
+    ziggurat = null;
+  }
+  return ziggurat;
+}

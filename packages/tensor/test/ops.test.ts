@@ -149,6 +149,25 @@ describe('creation and randomness', () => {
     });
     expect(D).toBeLessThan(1.63 / Math.sqrt(s.length));
   });
+  it('fillNormal into float32 (the WebAssembly ziggurat) gives the TypeScript ziggurat\'s draws bit for bit, tail and wedge included, and leaves the generator where it leaves it', () => {
+    fc.assert(fc.property(fc.nat(), fc.integer({ min: 0, max: 70000 }), fc.double({ min: 0.01, max: 3, noNaN: true }), (seed, n, std) => {
+      const a = new Rng(seed);
+      const b = new Rng(seed);
+      const f32 = new Float32Array(n);
+      const f64 = new Float64Array(n); // float64 arrays are filled by the TypeScript loop
+      a.fillNormal(f32, std);
+      b.fillNormal(f64, std);
+      expect(Array.from(f32)).toEqual(Array.from(f64, Math.fround));
+      expect(a.uniform()).toBe(b.uniform());
+    }), { numRuns: 25 });
+    // enough draws that the tail (|z| > r = 3.44, ~1 in 1700) is reached, with a length past one block
+    const x = new Float32Array(300001);
+    new Rng(5).fillNormal(x);
+    const y = new Float64Array(x.length);
+    new Rng(5).fillNormal(y);
+    expect(x.filter((z) => Math.abs(z) > 3.442619855899).length).toBeGreaterThan(50);
+    expect(Array.from(x)).toEqual(Array.from(y, Math.fround));
+  });
   it('orthogonal(n) satisfies Q^T Q = I', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 30 }), fc.nat(), (n, seed) => {
       const q = T.orthogonal(new Rng(seed), n, 1, 'float64');

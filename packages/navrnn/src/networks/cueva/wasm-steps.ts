@@ -1,8 +1,8 @@
 /**
- * The fused BPTT's element-wise loops (forward, reverse and tangent passes) in WebAssembly (steps.wat), instantiated on the memory of
- * the tensor package's WebAssembly kernels so they read and write the same working set as the
- * matrix products. They give the TypeScript loops' results bit for bit (tests check it) at about
- * a third of their time.
+ * The fused BPTT's element-wise loops (forward, reverse and tangent passes) in WebAssembly
+ * (steps.wat), instantiated on the memory of the tensor package's WebAssembly kernels so they
+ * read and write the same working set as the matrix products. They give the TypeScript loops'
+ * results bit for bit (tests check it) in about a third of their time.
  */
 import type { Backend } from '@gridcells/tensor';
 import { stepsWasm } from './steps.wasm.js';
