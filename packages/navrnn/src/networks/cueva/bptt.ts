@@ -25,7 +25,7 @@
  * rounding to float32, ~6x faster than Math.tanh); in float64 it is Math.tanh, so tests can
  * compare exactly.
  */
-import { Tensor, allocate, getBackend, type Backend, type Data } from '@gridcells/tensor';
+import { Tensor, getBackend, type Backend, type Data } from '@gridcells/tensor';
 import { namedBuffers } from '../../backends/workspace.js';
 import { noiseArray, paramShapes, startEncoding, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 import { wasmSteps, type WasmSteps } from './wasm-steps.js';
