@@ -156,6 +156,32 @@ describe('training', () => {
   });
 });
 
+describe('recycled training batches', () => {
+  it('a batch drawn into a recycled batch\'s noise array equals one drawn fresh, and reuses that array; another size gets a new one', () => {
+    const cfg = parseConfig({ backend: 'wasm', model: { hidden: 8, noiseStd: 0.1 } });
+    const arena = makeArena(cfg.arena);
+    const drawn = (recycling: boolean, batches: number[]) => {
+      const net = networkFor(cfg, 'wasm');
+      const rng = new Rng(4);
+      return batches.map((B) => {
+        const b = net.trainingBatch(generateTrajectories(arena, cfg.trajectory, B, 20, cfg.encoding, rng), rng);
+        const { noise } = b as { noise: Float32Array };
+        const drawnValues = Array.from(noise); // a recycled array is overwritten by the next draw
+        if (recycling) net.recycle?.(b);
+        return { noise, drawnValues };
+      });
+    };
+    const sizes = [6, 6, 6, 5];
+    const fresh = drawn(false, sizes);
+    const reused = drawn(true, sizes);
+    reused.forEach((b, i) => expect(b.drawnValues).toEqual(fresh[i].drawnValues));
+    expect(reused[1].noise).toBe(reused[0].noise);
+    expect(reused[2].noise).toBe(reused[0].noise);
+    expect(reused[3].noise).not.toBe(reused[0].noise);
+    expect(fresh[1].noise).not.toBe(fresh[0].noise);
+  });
+});
+
 describe('backend and optimizer pairs', () => {
   it('Hessian-free on gpu.js kernels is refused as a config error before the run folder is made', async () => {
     const out = join(tmp(), 'run');

@@ -80,6 +80,12 @@ export interface Network<W extends Weights = Weights, TB = unknown> {
   /** A training batch from trajectories; per-batch randomness (the recurrent noise) comes from `rng`. */
   trainingBatch(tr: Trajectories, rng: Rng): TB;
   /**
+   * Optional: takes back a training batch no one will read again, so the next `trainingBatch` can
+   * fill its largest array instead of allocating one (at batch 500 the CuevaRNN's noise is 100 MB,
+   * and fresh pages cost more than the draws' writes).
+   */
+  recycle?(batch: TB): void;
+  /**
    * The loss of a batch and its gradient with respect to every weight. `whileComputing` (called
    * exactly once) is work for this thread while others (a GPU, worker threads) compute.
    */

@@ -158,6 +158,7 @@ async function trainNetwork(network: Network, backend: ResolvedBackend, cfg: Run
     const { result, gradNorm, fields } = await stepper.step({
       network, weights, list, batch, step, whileComputing, check: (loss, norm) => checkFinite(step, loss, norm, opts.out),
     });
+    network.recycle?.(batch);
     const line: MetricsLine = { step, loss: result.loss, ...result.parts, grad_norm: gradNorm, ...fields, time_s: (Date.now() - t0) / 1000 };
     if (step % cfg.train.evalEvery === 0 || step === cfg.train.steps) {
       const e = evaluate(network, weights, evalTrials);

@@ -220,10 +220,14 @@ export function rollout(
   });
 }
 
-/** Gaussian noise xi for a batch: [T][B][N] standard normals times `std` (null when std is 0). */
-export function drawNoise(rng: Rng, steps: number, batch: number, hidden: number, std: number): Float32Array | null {
+/**
+ * Gaussian noise xi for a batch: [T][B][N] standard normals times `std` (null when std is 0),
+ * written into `into` when it has the size (every element is overwritten).
+ */
+export function drawNoise(rng: Rng, steps: number, batch: number, hidden: number, std: number, into: Float32Array | null = null): Float32Array | null {
   if (std === 0) return null;
-  const out = new Float32Array(steps * batch * hidden);
+  const n = steps * batch * hidden;
+  const out = into?.length === n ? into : new Float32Array(n);
   rng.fillNormal(out, std);
   return out;
 }

@@ -49,10 +49,10 @@ export function sliceCuevaTrials(data: Batch, from: number, to: number, nInputs:
  * the device from one 32-bit seed (counter-noise.ts); the CPU kernels read normals drawn here. The
  * two streams differ, so a run is reproducible for one seed and one backend, as every run is.
  */
-export function trainingNoise(onDevice: boolean, rng: Rng, steps: number, batch: number, model: CuevaModelConfig): Batch['noise'] {
+export function trainingNoise(onDevice: boolean, rng: Rng, steps: number, batch: number, model: CuevaModelConfig, into: Float32Array | null = null): Batch['noise'] {
   if (model.noiseStd === 0) return null;
   if (onDevice) return { seed: rng.int(2 ** 32), std: model.noiseStd };
-  return drawNoise(rng, steps, batch, model.hidden, model.noiseStd);
+  return drawNoise(rng, steps, batch, model.hidden, model.noiseStd, into);
 }
 
 /** The model config of a CuevaRNN with the given input encoding. */
@@ -93,6 +93,8 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
   readonly startsAtCentre: boolean;
   readonly trials?: TrialSum<CuevaParams, Batch>;
   private readonly gpujs: GpuJsCueva | null;
+  /** A recycled batch's noise array, for the next training batch to fill. */
+  private spareNoise: Float32Array | null = null;
 
   /**
    * `kernels` compute the loss and gradient; `cpuKernels` (default: the fused kernels, else the
@@ -133,9 +135,15 @@ export class CuevaNetwork implements Network<CuevaParams, Batch> {
     return initParams(this.model, rng);
   }
 
-  /** The batch with its recurrent noise (see trainingNoise). */
+  /** The batch with its recurrent noise (see trainingNoise), drawn into a recycled batch's noise array when there is one. */
   trainingBatch(tr: Trajectories, rng: Rng): Batch {
-    return toBatch(tr, trainingNoise(this.gpujs !== null, rng, tr.steps, tr.batch, this.model));
+    const into = this.spareNoise;
+    this.spareNoise = null;
+    return toBatch(tr, trainingNoise(this.gpujs !== null, rng, tr.steps, tr.batch, this.model, into));
+  }
+
+  recycle(batch: Batch): void {
+    if (batch.noise instanceof Float32Array) this.spareNoise = batch.noise;
   }
 
   lossAndGradient(w: CuevaParams, batch: Batch, whileComputing?: () => void): LossAndGradient | Promise<LossAndGradient> {
