@@ -2,6 +2,7 @@ import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 import { normalWasm } from './wasm/normal.wasm.js';
+import { compileWasm } from './wasm-module.js';
 
 /**
  * The one seeded source of randomness (xoroshiro128+ from pure-rand). Every random draw in the
@@ -160,9 +161,10 @@ let ziggurat: WasmZiggurat | null | undefined;
 /** The WebAssembly ziggurat with ZIG's tables in its memory (layout in normal.wat), or null. */
 function wasmZiggurat(): WasmZiggurat | null {
   if (ziggurat !== undefined) return ziggurat;
+  const module = compileWasm(normalWasm);
+  if (!module) return (ziggurat = null);
   try {
-    const bytes = Uint8Array.from(atob(normalWasm), (c) => c.charCodeAt(0));
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { math: { log: Math.log, exp: Math.exp } });
+    const { exports } = new WebAssembly.Instance(module, { math: { log: Math.log, exp: Math.exp } });
     const { buffer } = exports.memory as WebAssembly.Memory;
     new Float64Array(buffer, 64, 128).set(ZIG.k);
     new Float64Array(buffer, 1088, 128).set(ZIG.w);

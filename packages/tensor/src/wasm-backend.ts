@@ -12,6 +12,7 @@ import type { Backend } from './backend.js';
 import { referenceBackend } from './backend.js';
 import type { Data } from './tensor.js';
 import { sgemmWasm } from './wasm/sgemm.wasm.js';
+import { compileWasm } from './wasm-module.js';
 
 type Kernel = (a: number, b: number, c: number, m: number, k: number, n: number) => void;
 
@@ -38,9 +39,10 @@ export class WasmBackend implements Backend {
 
   /** The backend, or null where this JavaScript engine has no WebAssembly SIMD. */
   static create(): WasmBackend | null {
+    const module = compileWasm(sgemmWasm);
+    if (!module) return null;
     try {
-      const bytes = Uint8Array.from(atob(sgemmWasm), (c) => c.charCodeAt(0));
-      return new WasmBackend(new WebAssembly.Instance(new WebAssembly.Module(bytes)));
+      return new WasmBackend(new WebAssembly.Instance(module));
     } catch {
       return null;
     }

@@ -4,7 +4,7 @@
  * read and write the same working set as the matrix products. They give the TypeScript loops'
  * results bit for bit (tests check it) in about a third of their time.
  */
-import type { Backend } from '@gridcells/tensor';
+import { compileWasm, type Backend } from '@gridcells/tensor';
 import { stepsWasm } from './steps.wasm.js';
 
 /** The kernels' exports (byte offsets into the shared memory; see steps.wat). */
@@ -31,13 +31,7 @@ const byMemory = new WeakMap<WebAssembly.Memory, WasmSteps>();
 export function wasmSteps(backend: Backend): WasmSteps | null {
   const memory = backend.memory;
   if (!memory) return null;
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Uint8Array.from(atob(stepsWasm), (c) => c.charCodeAt(0)));
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileWasm(stepsWasm);
   if (!compiled) return null;
   let steps = byMemory.get(memory);
   if (!steps) {
