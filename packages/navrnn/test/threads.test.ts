@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@gridcells/tensor';
 import {
-  CUEVA_DEFAULTS, CuevaNetwork, chunked, generateTrajectories, localRunner, makeArena, parseConfig, train, wasmKernels, type ConfigInput,
+  CUEVA_DEFAULTS, CuevaNetwork, ThreadPool, chunked, generateTrajectories, localRunner, makeArena, networkFor, parseConfig, runStreams, train, wasmKernels,
+  type ConfigInput,
 } from '@gridcells/navrnn';
 import { worstRel } from './helpers.js';
 
@@ -49,6 +50,28 @@ describe('data-parallel training steps', () => {
       expect(runs[2]).toEqual(runs[0]);
     }, 60_000);
   }
+
+  it('a worker thread that fails ends the job with its message, even when it counted itself done before this thread waited', async () => {
+    const cfg = parseConfig({ ...placecell, train: { ...placecell.train, threads: 2 } });
+    const network = networkFor(cfg, 'wasm');
+    const streams = runStreams(cfg.seed);
+    const w = network.init(streams.init);
+    const batch = network.trainingBatch(generateTrajectories(makeArena(cfg.arena), cfg.trajectory, 4, 3, cfg.encoding, streams.data), streams.data);
+    const pool = new ThreadPool(cfg, 'wasm', 2);
+    try {
+      // a Gauss-Newton product, which the PlaceCellRNN has not: its one chunk throws in the worker,
+      // which takes it while this thread is busy, so the worker has counted itself done before this
+      // thread looks
+      const job = { kind: 'curvature' as const, weights: w, batch, chunks: [[0, 4]] as [number, number][], wholeBatch: 4, v: Object.values(w), structural: 0 };
+      const busy = () => {
+        const until = Date.now() + 300;
+        while (Date.now() < until);
+      };
+      expect(() => pool.run(network.trials!, job, busy)).toThrow(/^worker thread: .*curvaturePartial/);
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('the chunked loss and gradient equal the one-pass ones to float32 rounding', async () => {
     const model = { hidden: 20, nInputs: 2, alpha: 0.1, noiseStd: 0.1, lambdaWeights: 0.01, lambdaRates: 0.05, init: 'orthogonal' as const, initGain: 1 };

@@ -26,11 +26,16 @@ export interface ChunkResult {
 }
 
 /**
- * Runs a job's chunks and returns their results in chunk order. `whileComputing` (called exactly
- * once) is work for the calling thread while other threads compute.
+ * Runs a job's chunks and adds their results in chunk order (addUp's arithmetic). `whileComputing`
+ * (called exactly once) is work for the calling thread while other threads compute.
  */
 export interface ChunkRunner {
-  run(trials: TrialSum, job: ChunkJob, whileComputing?: () => void): ChunkResult[];
+  run(trials: TrialSum, job: ChunkJob, whileComputing?: () => void): ChunkResult;
+}
+
+/** The arrays a job's gradient parts are shaped and typed like: its weights (loss) or v (curvature), in order. */
+export function gradientsLike(job: ChunkJob): Data[] {
+  return (job.kind === 'loss' ? Object.values(job.weights) : job.v!).map((t) => t.data);
 }
 
 /** One chunk of a job, computed in the calling thread. */
@@ -45,7 +50,7 @@ export const localRunner: ChunkRunner = {
   run: (trials, job, whileComputing) => {
     const results = job.chunks.map((c) => runChunk(trials, job, c));
     whileComputing?.();
-    return results;
+    return addUp(results, gradientsLike(job));
   },
 };
 
@@ -56,8 +61,11 @@ export function chunkRanges(trials: number, size: number): [number, number][] {
   return out;
 }
 
-/** Chunk results added in order (float64), then in the weights' dtype. */
-function addUp(results: ChunkResult[], like: Data[]): { sums: number[]; grads: Data[] } {
+/**
+ * Chunk results added in order in float64, each entry from zero, then rounded to the dtype of
+ * `like`: the sum every runner computes, whoever adds which entries.
+ */
+export function addUp(results: ChunkResult[], like: Data[]): ChunkResult {
   const sums = results[0].sums.map((_, i) => results.reduce((s, r) => s + r.sums[i], 0));
   const grads = like.map((d, g) => {
     const acc = new Float64Array(d.length);
@@ -78,8 +86,9 @@ export function chunkedLossAndGradient(
 ): LossAndGradient {
   const trials = network.trials!;
   const whole = trials.trials(batch);
-  const results = runner.run(trials, { kind: 'loss', weights: w, batch, chunks: chunkRanges(whole, chunkTrials), wholeBatch: whole }, whileComputing);
-  const { sums, grads } = addUp(results, Object.keys(network.shapes).map((k) => w[k].data));
+  // the weights in the network's order: the order of the gradient parts
+  const weights = Object.fromEntries(Object.keys(network.shapes).map((k) => [k, w[k]]));
+  const { sums, grads } = runner.run(trials, { kind: 'loss', weights, batch, chunks: chunkRanges(whole, chunkTrials), wholeBatch: whole }, whileComputing);
   return trials.finish(w, batch, sums, grads);
 }
 
@@ -130,10 +139,9 @@ export class ChunkedCurvature implements CurvatureOfBatch {
     const trials = this.network.trials!;
     const vs = unflatten(v, this.shapes, 'float32');
     const whole = trials.trials(this.curvature);
-    const results = this.runner.run(trials, {
+    const { grads } = this.runner.run(trials, {
       kind: 'curvature', weights: this.weights(theta), batch: this.curvature, chunks: chunkRanges(whole, this.chunkTrials), wholeBatch: whole, v: vs, structural,
     });
-    const { grads } = addUp(results, vs.map((t) => t.data));
     return flatten(trials.curvatureFinish!(vs, grads));
   }
 }

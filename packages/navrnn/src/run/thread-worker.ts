@@ -1,12 +1,13 @@
 /**
  * A worker thread of a ThreadPool (threads.ts): builds the run's network on the run's CPU kernels,
- * then for each job takes chunks from the shared counter and writes their results to shared memory.
+ * then for each job takes chunks from the shared counter, writes their results to shared memory,
+ * and, once every thread's chunks are done, adds its share of the gradient.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setBackend } from '@gridcells/tensor';
 import { tensorKernels } from '../backends/resolve.js';
 import { networkFor } from '../networks/build.js';
-import { DONE, READY, jobFromShared, recordFailure, takeChunks, type JobLayout } from './threads.js';
+import { DONE, READY, addShare, chunksDone, jobFromShared, recordFailure, takeChunks, type JobLayout } from './threads.js';
 
 const control = new Int32Array(workerData.control as SharedArrayBuffer);
 const errorText = new Uint8Array(workerData.error as SharedArrayBuffer);
@@ -26,11 +27,13 @@ try {
       results = new Float64Array(m.buffers.results);
       return;
     }
+    const layout = m.layout!;
     try {
-      takeChunks(trials, jobFromShared(m.layout!, data, data64), m.layout!, control, results);
+      takeChunks(trials, jobFromShared(layout, data, data64), layout, control, results);
     } catch (e) {
       recordFailure(control, errorText, `worker thread: ${(e as Error).message}`);
     }
+    if (chunksDone(control, workerData.threads)) addShare(layout, results, workerData.threads, workerData.index);
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);
   });

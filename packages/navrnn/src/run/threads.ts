@@ -2,25 +2,28 @@
  * A pool of worker threads that computes a batch's chunks of trials (networks/chunks.ts) with this
  * thread. The weights, the batch and the results live in shared memory; each thread takes the next
  * chunk from a shared counter until none is left (so a thread that also draws the next batch
- * simply takes fewer), and writes each chunk's result into that chunk's own slot. The results are
- * added in chunk order afterwards, so the sum never depends on which thread computed what, nor on
- * how many threads there are.
+ * simply takes fewer), and writes each chunk's result into that chunk's own slot. When every chunk
+ * is done, each thread adds its share of the gradient's entries over the chunks, in chunk order
+ * (addUp's arithmetic), so the sum never depends on which thread computed or added what, nor on
+ * how many threads there are; nothing but the loss sums is left to this thread.
  *
  * The calls are synchronous (this thread waits with Atomics.wait), so Hessian-free's conjugate
  * gradient uses the pool as it is.
  */
 import { Worker } from 'node:worker_threads';
-import { Tensor, type Data } from '@gridcells/tensor';
+import { Tensor, allocate, type Data } from '@gridcells/tensor';
 import type { RunConfig } from '../config.js';
 import type { ResolvedBackend } from '../backends/resolve.js';
 import type { TrialSum } from '../networks/network.js';
-import { runChunk, type ChunkJob, type ChunkResult, type ChunkRunner } from '../networks/chunks.js';
+import { gradientsLike, runChunk, type ChunkJob, type ChunkResult, type ChunkRunner } from '../networks/chunks.js';
 
 /** Control words in shared memory (this thread's and the workers'). */
 export const NEXT = 0; // the next chunk to take
 export const DONE = 1; // workers that finished the current job
 export const READY = 2; // workers that have started
 export const FAILED = 3; // 1 when a thread failed (its message in the error buffer)
+export const CHUNKED = 4; // threads (this one included) done with the current job's chunks
+const CONTROL_WORDS = 5;
 
 /** Records a failure for the waiting thread: the message in the error buffer, then the flag. */
 export function recordFailure(control: Int32Array, errorText: Uint8Array, message: string): void {
@@ -49,7 +52,6 @@ export interface JobLayout {
   gradSizes: number[];
 }
 
-/** The shared buffers a pool's threads work in. */
 /** The job's weights, direction and batch as views of the shared buffers, as runChunk takes them. */
 export function jobFromShared(layout: JobLayout, data: Float32Array, data64: Float64Array): ChunkJob {
   const view = (off: number, shape: number[]) => Tensor.fromData(data.subarray(off, off + shape.reduce((a, b) => a * b, 1)), shape);
@@ -65,8 +67,7 @@ export function jobFromShared(layout: JobLayout, data: Float32Array, data64: Flo
 }
 
 /** Takes chunks from the shared counter until none is left, writing each result into its slot. */
-export function takeChunks(trials: TrialSum, job: ChunkJob, layout: JobLayout, control: Int32Array, results: Float64Array): number[] {
-  const taken: number[] = [];
+export function takeChunks(trials: TrialSum, job: ChunkJob, layout: JobLayout, control: Int32Array, results: Float64Array): void {
   for (let i = Atomics.add(control, NEXT, 1); i < job.chunks.length; i = Atomics.add(control, NEXT, 1)) {
     const r = runChunk(trials, job, job.chunks[i]);
     const at = i * layout.slot;
@@ -77,9 +78,41 @@ export function takeChunks(trials: TrialSum, job: ChunkJob, layout: JobLayout, c
       results.set(g, off);
       off += g.length;
     }
-    taken.push(i);
   }
-  return taken;
+}
+
+/** Where the added gradient lies in the results buffer: after the chunks' slots. */
+function addedAt(layout: JobLayout): number {
+  return layout.chunks.length * layout.slot;
+}
+
+/**
+ * Thread `index` of `threads` adds its share of the gradient's entries over the chunks, in chunk
+ * order, each from zero in float64 (as addUp does), into the added gradient.
+ */
+export function addShare(layout: JobLayout, results: Float64Array, threads: number, index: number): void {
+  const length = layout.gradSizes.reduce((a, b) => a + b, 0);
+  const from = Math.floor((index * length) / threads);
+  const to = Math.floor(((index + 1) * length) / threads);
+  const out = addedAt(layout);
+  const slot = layout.slot;
+  const chunks = layout.chunks.length;
+  for (let k = from; k < to; k++) {
+    let acc = 0;
+    for (let c = 0, at = SUMS + k; c < chunks; c++, at += slot) acc += results[at];
+    results[out + k] = acc;
+  }
+}
+
+/** Marks this thread's chunks done and waits for every thread's; false when a thread failed. */
+export function chunksDone(control: Int32Array, threads: number): boolean {
+  Atomics.add(control, CHUNKED, 1);
+  Atomics.notify(control, CHUNKED);
+  for (let seen = Atomics.load(control, CHUNKED); seen < threads; seen = Atomics.load(control, CHUNKED)) {
+    if (Atomics.load(control, FAILED)) return false;
+    Atomics.wait(control, CHUNKED, seen, 1000);
+  }
+  return !Atomics.load(control, FAILED);
 }
 
 /** The worker script: the built JavaScript beside this module (tests run the sources, so map src to dist). */
@@ -109,10 +142,10 @@ export class ThreadPool implements ChunkRunner {
   private readyChecked = false;
 
   constructor(cfg: RunConfig, backend: ResolvedBackend, readonly threads: number) {
-    this.control = new Int32Array(new SharedArrayBuffer(4 * 4));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
     this.errorText = new Uint8Array(new SharedArrayBuffer(4096));
     for (let t = 1; t < threads; t++) {
-      const w = new Worker(workerUrl(), { workerData: { cfg, backend, control: this.control.buffer, error: this.errorText.buffer } });
+      const w = new Worker(workerUrl(), { workerData: { cfg, backend, threads, index: t, control: this.control.buffer, error: this.errorText.buffer } });
       // a worker that fails outside a job still ends the waiting with an error
       w.on('error', (e) => recordFailure(this.control, this.errorText, `worker thread: ${e.message}`));
       w.unref();
@@ -121,14 +154,20 @@ export class ThreadPool implements ChunkRunner {
   }
 
 
-  /** Waits until `count` control word reaches `target`, or a worker fails, or the job times out. */
+  /**
+   * Waits until control word `word` reaches `target`; throws when a thread failed (a worker records
+   * its failure before it counts itself done, so a failure is seen even when the count is reached)
+   * or when the job takes too long.
+   */
   private waitFor(word: number, target: number): void {
     const start = Date.now();
-    for (let seen = Atomics.load(this.control, word); seen < target; seen = Atomics.load(this.control, word)) {
+    for (;;) {
+      const seen = Atomics.load(this.control, word);
       if (Atomics.load(this.control, FAILED)) {
         const text = new TextDecoder().decode(this.errorText.slice()).replace(/\0+$/, '');
         throw new Error(text || 'a worker thread failed');
       }
+      if (seen >= target) return;
       if (Date.now() - start > JOB_TIMEOUT_MS) throw new Error(`worker threads: no result after ${JOB_TIMEOUT_MS / 60000} minutes`);
       Atomics.wait(this.control, word, seen, 1000);
     }
@@ -175,36 +214,47 @@ export class ThreadPool implements ChunkRunner {
       } else if (typeof val === 'number' || val === null) batch[k] = val;
       else throw new Error(`worker threads: batch field ${k} cannot be shared`);
     }
-    const slot = SUMS + gradSizes.reduce((a, b) => a + b, 0);
-    this.ensure(at, at64, job.chunks.length * slot);
+    const length = gradSizes.reduce((a, b) => a + b, 0);
+    const slot = SUMS + length;
+    this.ensure(at, at64, job.chunks.length * slot + length);
     for (const [d, off] of arrays) this.data.set(d, off);
     for (const [d, off] of arrays64) this.data64.set(d, off);
     return { kind: job.kind, chunks: job.chunks, wholeBatch: job.wholeBatch, structural: job.structural, weights, v, batch, slot, gradSizes };
   }
 
-  run(trials: TrialSum, job: ChunkJob, whileComputing?: () => void): ChunkResult[] {
+  run(trials: TrialSum, job: ChunkJob, whileComputing?: () => void): ChunkResult {
     if (!this.readyChecked) {
       this.waitFor(READY, this.workers.length);
       this.readyChecked = true;
     }
-    const gradSizes = (job.kind === 'loss' ? Object.values(job.weights) : job.v!).map((t) => t.data.length);
-    const layout = this.layout(job, gradSizes);
+    const like = gradientsLike(job);
+    const layout = this.layout(job, like.map((d) => d.length));
     Atomics.store(this.control, NEXT, 0);
     Atomics.store(this.control, DONE, 0);
+    Atomics.store(this.control, CHUNKED, 0);
     for (const w of this.workers) w.postMessage({ layout });
-    whileComputing?.();
-    takeChunks(trials, jobFromShared(layout, this.data, this.data64), layout, this.control, this.results);
+    try {
+      whileComputing?.();
+      takeChunks(trials, jobFromShared(layout, this.data, this.data64), layout, this.control, this.results);
+    } catch (e) {
+      // the workers wait for this thread's chunks: let them go
+      recordFailure(this.control, this.errorText, (e as Error).message);
+      throw e;
+    }
+    Atomics.add(this.control, CHUNKED, 1);
+    Atomics.notify(this.control, CHUNKED);
+    this.waitFor(CHUNKED, this.threads);
+    addShare(layout, this.results, this.threads, 0);
     this.waitFor(DONE, this.workers.length);
-    return job.chunks.map((_, i) => {
-      const at = i * layout.slot;
-      const grads: Data[] = [];
-      let off = at + SUMS;
-      for (const n of gradSizes) {
-        grads.push(this.results.slice(off, off + n));
-        off += n;
-      }
-      return { sums: Array.from(this.results.subarray(at, at + (job.kind === 'loss' ? SUMS : 0))), grads };
+    const sums = job.kind === 'loss' ? Array.from({ length: SUMS }, (_, i) => job.chunks.reduce((s, _c, k) => s + this.results[k * layout.slot + i], 0)) : [];
+    let at = addedAt(layout);
+    const grads = like.map((d) => {
+      const out = allocate(d instanceof Float64Array ? 'float64' : 'float32', d.length);
+      out.set(this.results.subarray(at, at + d.length));
+      at += d.length;
+      return out;
     });
+    return { sums, grads };
   }
 
   /** Stops the workers. */
