@@ -3,7 +3,7 @@
  * clipping. Their state is plain data (`state()` / `loadState()`), so a checkpoint can save it
  * and a resumed run continues bit-identically.
  */
-import { Tensor, ShapeError, ValueError, fmtShape, sameShape } from '@gridcells/tensor';
+import { Tensor, ShapeError, ValueError, fmtShape, sameShape, type Data } from '@gridcells/tensor';
 
 /** Serialisable optimizer state: counters and one flat number array per parameter and slot. */
 export interface OptimizerState {
@@ -121,17 +121,7 @@ export class Adam implements Optimizer {
     this.t++;
     const c1 = 1 - Math.pow(this.beta1, this.t);
     const c2 = 1 - Math.pow(this.beta2, this.t);
-    params.forEach((p, i) => {
-      const w = p.data;
-      const g = grads[i].data;
-      const m = this.m[i];
-      const v = this.v[i];
-      for (let k = 0; k < w.length; k++) {
-        m[k] = this.beta1 * m[k] + (1 - this.beta1) * g[k];
-        v[k] = this.beta2 * v[k] + (1 - this.beta2) * g[k] * g[k];
-        w[k] -= (this.lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + this.eps);
-      }
-    });
+    params.forEach((p, i) => adamUpdate(p.data, grads[i].data, this.m[i], this.v[i], this.beta1, this.beta2, this.lr, this.eps, c1, c2));
   }
 
   state(): OptimizerState {
@@ -145,10 +135,25 @@ export class Adam implements Optimizer {
   }
 }
 
+/**
+ * One Adam update of one weight array in place, with the bias corrections c1 = 1 - b1^t and
+ * c2 = 1 - b2^t. The settings are arguments, not fields, so the loop reads nothing but the arrays.
+ */
+function adamUpdate(w: Data, g: Data, m: Float64Array, v: Float64Array, b1: number, b2: number, lr: number, eps: number, c1: number, c2: number): void {
+  const a1 = 1 - b1;
+  const a2 = 1 - b2;
+  for (let k = 0; k < w.length; k++) {
+    const gk = g[k];
+    const mk = (m[k] = b1 * m[k] + a1 * gk);
+    const vk = (v[k] = b2 * v[k] + a2 * gk * gk);
+    w[k] -= (lr * (mk / c1)) / (Math.sqrt(vk / c2) + eps);
+  }
+}
+
 /** The L2 norm of all gradients together. */
 export function globalNorm(grads: Tensor[]): number {
   let s = 0;
-  for (const g of grads) for (const x of g.data) s += x * x;
+  for (const { data } of grads) for (let k = 0; k < data.length; k++) s += data[k] * data[k];
   return Math.sqrt(s);
 }
 
