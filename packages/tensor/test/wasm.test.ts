@@ -84,6 +84,37 @@ describe('WasmBackend', () => {
     }), { numRuns: 60 });
   });
 
+  it('matmulTransA over many rows (its operands packed into panels, a row block at a time) still rounds exactly as a float32 dot product summed over p in order, then added to the output; in place on workspace views too', () => {
+    const f = Math.fround;
+    const mult = (of: number, max: number) => fc.integer({ min: 1, max }).map((x) => of * x);
+    fc.assert(fc.property(mult(4, 5), fc.integer({ min: 256, max: 700 }), mult(8, 3), fc.boolean(), fc.nat(), (m, k, n, inPlace, seed) => {
+      const rng = new Rng(seed);
+      const a = normal(rng, [k * m]).data as Float32Array;
+      const b = normal(rng, [k * n]).data as Float32Array;
+      const start = normal(rng, [m * n]).data as Float32Array;
+      const want = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s = f(s + f(a[p * m + i] * b[p * n + j]));
+          want[i * n + j] = f(start[i * n + j] + s);
+        }
+      }
+      let got = start.slice();
+      if (inPlace) {
+        const ws = wasm!.workspace(k * m + k * n + m * n);
+        ws.set(a);
+        ws.set(b, k * m);
+        ws.set(start, k * (m + n));
+        wasm!.matmulTransA(ws.subarray(0, k * m), ws.subarray(k * m, k * (m + n)), ws.subarray(k * (m + n)), m, k, n);
+        got = ws.slice(k * (m + n));
+      } else {
+        wasm!.matmulTransA(a, b, got, m, k, n);
+      }
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }), { numRuns: 30 });
+  });
+
   it('works in place on workspace views and on large inner dimensions', () => {
     const [m, k, n] = [33, 4000, 21];
     const ws = wasm!.workspace(m * k + k * n + m * n);
