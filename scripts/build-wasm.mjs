@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DIRS = ['packages/tensor/src/wasm', 'packages/navrnn/src/networks/cueva'].map((d) => join(root, d));
+const DIRS = ['packages/tensor/src/wasm', 'packages/navrnn/src/networks/cueva', 'packages/navrnn/src/networks/placecell'].map((d) => join(root, d));
 
 export async function assemble(watPath) {
   const wabt = await wabtInit();

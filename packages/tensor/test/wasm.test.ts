@@ -140,7 +140,7 @@ describe('WasmBackend', () => {
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 
-  it('every committed .wasm.ts (sgemm here, the CuevaRNN loops in navrnn) is what its .wat assembles to', () => {
+  it('every committed .wasm.ts (sgemm and the ziggurat here, the loops of both networks in navrnn) is what its .wat assembles to', () => {
     const script = fileURLToPath(new URL('../../../scripts/build-wasm.mjs', import.meta.url));
     const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

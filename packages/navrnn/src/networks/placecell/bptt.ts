@@ -6,6 +6,7 @@
 import { Tensor, allocate, getBackend, type Backend, type DType, type Data } from '@gridcells/tensor';
 import * as ag from '@gridcells/autograd';
 import { namedBuffers } from '../../backends/workspace.js';
+import { placeCellSteps } from './wasm-steps.js';
 import type { PlaceCellBatch, PlaceCellConfig, PlaceCellParams } from './model.js';
 
 /** The loss of a batch, its cross-entropy part, and the gradient. */
@@ -47,6 +48,31 @@ function forwardPass(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBa
   return { H, Y };
 }
 
+/**
+ * Softmax of each of `rows` rows of P logits, in place, then the rows' cross-entropy against the
+ * targets (returned, summed in order) and the logits overwritten with the loss's gradient
+ * (softmax (sum c) - c) / norm. steps.wat's softmax_xent computes the same, bit for bit.
+ */
+function softmaxCrossEntropy(Y: Data, targets: Float32Array, rows: number, P: number, norm: number): number {
+  let ce = 0;
+  for (let row = 0; row < rows; row++) {
+    const o = row * P;
+    let max = -Infinity;
+    for (let k = 0; k < P; k++) max = Math.max(max, Y[o + k]);
+    let sum = 0;
+    for (let k = 0; k < P; k++) sum += Math.exp(Y[o + k] - max);
+    const lse = max + Math.log(sum);
+    let csum = 0;
+    for (let k = 0; k < P; k++) {
+      const c = targets[o + k];
+      ce -= c * (Y[o + k] - lse);
+      csum += c;
+    }
+    for (let k = 0; k < P; k++) Y[o + k] = (Math.exp(Y[o + k] - lse) * csum - targets[o + k]) / norm;
+  }
+  return ce;
+}
+
 function transposeInto(src: ArrayLike<number>, rows: number, cols: number, out: Data): void {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
 }
@@ -57,7 +83,7 @@ function workBuffers(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBa
   const sizes: Record<string, number> = {
     start: B * P, wEnc: P * G, wRec: G * G, wOut: G * P, H: (T + 1) * B * G, Y: T * B * P, drive: B * G,
   };
-  if (backward) Object.assign(sizes, { wRecT: G * G, wOutT: P * G, dH: T * B * G, dPre: T * B * G, back: B * G, gEnc: P * G, gRec: G * G, gOut: G * P, dh0: B * G });
+  if (backward) Object.assign(sizes, { wRecT: G * G, wOutT: P * G, dH: T * B * G, dPre: T * B * G, back: B * G, gEnc: P * G, gRec: G * G, gOut: G * P, dh0: B * G, targets: T * B * P });
   const buf = namedBuffers(backend, float64, sizes);
   buf.start.set(data.start);
   buf.wEnc.set(p.wEnc.data);
@@ -95,21 +121,13 @@ export function placeCellPartial(cfg: PlaceCellConfig, p: PlaceCellParams, data:
   // softmax in place, cross-entropy, and dY = (softmax (sum c) - c) / (T B) in place (B: the whole batch)
   const TB = T * B;
   const norm = T * wholeBatch;
-  let ce = 0;
-  for (let row = 0; row < TB; row++) {
-    const o = row * P;
-    let max = -Infinity;
-    for (let k = 0; k < P; k++) max = Math.max(max, Y[o + k]);
-    let sum = 0;
-    for (let k = 0; k < P; k++) sum += Math.exp(Y[o + k] - max);
-    const lse = max + Math.log(sum);
-    let csum = 0;
-    for (let k = 0; k < P; k++) {
-      const c = data.targets[o + k];
-      ce -= c * (Y[o + k] - lse);
-      csum += c;
-    }
-    for (let k = 0; k < P; k++) Y[o + k] = (Math.exp(Y[o + k] - lse) * csum - data.targets[o + k]) / norm;
+  const steps = float64 ? null : placeCellSteps(backend.memory);
+  let ce: number;
+  if (steps && Y.buffer === backend.memory!.buffer) {
+    buf.targets.set(data.targets);
+    ce = steps.softmax_xent(Y.byteOffset, buf.targets.byteOffset, TB, P, norm, 0);
+  } else {
+    ce = softmaxCrossEntropy(Y, data.targets, TB, P, norm);
   }
   const { dH, dPre, back, wRecT, gRec, gOut, gEnc, dh0 } = buf;
   const hs = H.subarray(B * G); // h_1..h_T

@@ -20,6 +20,7 @@
 import { Rng, Tensor, uniform, type DType, type Data } from '@gridcells/tensor';
 import type { Arena } from '../../world/arena.js';
 import { positionsAfterSteps, type Trajectories } from '../../world/trajectory.js';
+import { wasmCodes } from './wasm-steps.js';
 
 /** The PlaceCellRNN's sizes and loss settings. */
 export interface PlaceCellConfig {
@@ -99,6 +100,24 @@ export class PlaceCells {
     return new PlaceCells(this.count, this.sigma, 0, this.centres);
   }
 
+  /**
+   * The softmaxes' factors a = 1 / (2 w^2): the centre's (w^2 = sigma^2) and the surround's
+   * (w^2 = surround sigma^2; 0 without one).
+   */
+  private widths(): [number, number] {
+    return [1 / (2 * this.sigma ** 2), this.surround > 0 ? 1 / (2 * this.surround * this.sigma ** 2) : 0];
+  }
+
+  /**
+   * The codes of `count` positions (x, y pairs in `xy`) into rows at, at + 1, ... of `out`: what
+   * codeInto writes for each, in WebAssembly where it runs (its exp is Math.exp's, bit for bit).
+   */
+  codesInto(xy: ArrayLike<number>, count: number, out: Data, at = 0): void {
+    const [a1, a2] = this.widths();
+    if (out instanceof Float32Array && wasmCodes(this.centres, xy, count, out, at, a1, a2)) return;
+    for (let r = 0; r < count; r++) this.codeInto(xy[2 * r], xy[2 * r + 1], out, (at + r) * this.count);
+  }
+
   /** The code of one position into out[at .. at + Np). */
   codeInto(x: number, y: number, out: Data, at: number): void {
     const P = this.count;
@@ -108,10 +127,9 @@ export class PlaceCells {
       d2[k] = (x - this.centres[2 * k]) ** 2 + (y - this.centres[2 * k + 1]) ** 2;
       if (d2[k] < nearest) nearest = d2[k];
     }
-    // softmax_k(-d2_k / (2 w^2)) for the centre (w^2 = sigma^2) and the surround (w^2 = surround sigma^2),
-    // both shifted by the nearest cell's distance so the largest exponent is 0
-    const a1 = 1 / (2 * this.sigma ** 2);
-    const a2 = this.surround > 0 ? 1 / (2 * this.surround * this.sigma ** 2) : 0;
+    // softmax_k(-d2_k a) for the centre and the surround, both shifted by the nearest cell's
+    // distance so the largest exponent is 0
+    const [a1, a2] = this.widths();
     const e1 = this.centre;
     const e2 = this.around;
     let s1 = 0;
@@ -190,9 +208,8 @@ export function placeCellBatch(cells: PlaceCells, tr: PlaceCellTrials, targetCel
   if (targetCells.count !== P) throw new Error(`placeCellBatch: ${P} start cells but ${targetCells.count} target cells`);
   const start = new Float32Array(B * P);
   const targets = new Float32Array(T * B * P);
-  for (let r = 0; r < B; r++) cells.codeInto(tr.positions[2 * r], tr.positions[2 * r + 1], start, r * P);
-  const after = positionsAfterSteps(tr);
-  for (let k = 0; k < T * B; k++) targetCells.codeInto(after[2 * k], after[2 * k + 1], targets, k * P);
+  cells.codesInto(tr.positions, B, start);
+  targetCells.codesInto(positionsAfterSteps(tr), T * B, targets);
   return { steps: T, batch: B, inputs: tr.inputs, start, targets };
 }
 
