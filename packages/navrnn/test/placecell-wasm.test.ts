@@ -1,8 +1,9 @@
 /**
  * The PlaceCellRNN's loops in WebAssembly (steps.wat) give the TypeScript loops' bits: its exp
  * returns Math.exp's (one value or two at a time, over every range and the branches' edges), the
- * place codes equal PlaceCells.codeInto's, and the loss and gradient with the WebAssembly softmax
- * equal those with the TypeScript one, exactly. Seeded runs depend on these bits.
+ * place codes equal PlaceCells.codeInto's, and the loss and gradient with the WebAssembly loops
+ * (ReLU steps, softmax, input weights' gradient) equal those with the TypeScript ones, exactly.
+ * Seeded runs depend on these bits.
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
@@ -77,9 +78,9 @@ describe('PlaceCellRNN loops in WebAssembly', () => {
       }), { numRuns: 60 });
   });
 
-  it('the loss and gradient with the WebAssembly softmax equal those with the TypeScript loop, bit for bit', () => {
+  it('the loss and gradient with the WebAssembly loops equal those with the TypeScript loops, bit for bit (odd and even sizes)', () => {
     const wasm = WasmBackend.create()!;
-    // the same matrix products without the memory the WebAssembly loops need: the TypeScript softmax runs
+    // the same matrix products without the memory the WebAssembly loops need: the TypeScript loops run
     const plain: Backend = { name: 'wasm products, TypeScript loops', matmul: wasm.matmul.bind(wasm), matmulTransA: wasm.matmulTransA.bind(wasm) };
     fc.assert(fc.property(fc.integer({ min: 2, max: 24 }), fc.integer({ min: 1, max: 41 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }),
       fc.constantFrom(0.1, 1, 30), fc.nat(), (G, P, T, B, scale, seed) => {

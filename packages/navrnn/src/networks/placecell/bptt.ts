@@ -6,7 +6,7 @@
 import { Tensor, allocate, getBackend, type Backend, type DType, type Data } from '@gridcells/tensor';
 import * as ag from '@gridcells/autograd';
 import { namedBuffers } from '../../backends/workspace.js';
-import { placeCellSteps } from './wasm-steps.js';
+import { placeCellSteps, type PlaceCellSteps } from './wasm-steps.js';
 import type { PlaceCellBatch, PlaceCellConfig, PlaceCellParams } from './model.js';
 
 /** The loss of a batch, its cross-entropy part, and the gradient. */
@@ -25,7 +25,13 @@ interface Forward {
   Y: Data;
 }
 
-function forwardPass(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend, buf: Record<string, Data>): Forward {
+/** The working set: named buffers, and the WebAssembly loops where the buffers lie in their memory. */
+interface Work {
+  buf: Record<string, Data>;
+  steps: PlaceCellSteps | null;
+}
+
+function forwardPass(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend, { buf, steps }: Work): Forward {
   const { steps: T, batch: B } = data;
   const G = cfg.hidden;
   const nIn = cfg.nInputs;
@@ -35,6 +41,10 @@ function forwardPass(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBa
   for (let t = 1; t <= T; t++) {
     const h = H.subarray(t * B * G, (t + 1) * B * G);
     backend.matmul(H.subarray((t - 1) * B * G, t * B * G), buf.wRec, drive, 1, B, G, G, 0, 0);
+    if (steps) {
+      steps.relu_inputs(drive.byteOffset, buf.inputs.byteOffset + 4 * (t - 1) * B * nIn, buf.wIn.byteOffset, h.byteOffset, B, G, nIn);
+      continue;
+    }
     for (let r = 0; r < B; r++) {
       const io = ((t - 1) * B + r) * nIn;
       for (let j = 0; j < G; j++) {
@@ -77,32 +87,45 @@ function transposeInto(src: ArrayLike<number>, rows: number, cols: number, out: 
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
 }
 
-function workBuffers(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend, float64: boolean, backward: boolean): Record<string, Data> {
+/**
+ * The working set, in the kernels' memory where they have some; there (float32) the element-wise
+ * loops run in WebAssembly (steps.wat, bit for bit the TypeScript loops) and the inputs, W_in,
+ * the targets and the input weights' gradient lie beside the rest.
+ */
+function workBuffers(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend, float64: boolean, backward: boolean): Work {
   const { steps: T, batch: B } = data;
-  const { hidden: G, places: P } = cfg;
+  const { hidden: G, places: P, nInputs: nIn } = cfg;
+  const steps = float64 || !backend.workspace ? null : placeCellSteps(backend.memory);
   const sizes: Record<string, number> = {
     start: B * P, wEnc: P * G, wRec: G * G, wOut: G * P, H: (T + 1) * B * G, Y: T * B * P, drive: B * G,
   };
-  if (backward) Object.assign(sizes, { wRecT: G * G, wOutT: P * G, dH: T * B * G, dPre: T * B * G, back: B * G, gEnc: P * G, gRec: G * G, gOut: G * P, dh0: B * G, targets: T * B * P });
+  if (backward) Object.assign(sizes, { wRecT: G * G, wOutT: P * G, dH: T * B * G, dPre: T * B * G, back: B * G, gEnc: P * G, gRec: G * G, gOut: G * P, dh0: B * G });
+  if (steps) Object.assign(sizes, { inputs: T * B * nIn, wIn: nIn * G }, backward ? { targets: T * B * P, gIn: nIn * G } : {});
   const buf = namedBuffers(backend, float64, sizes);
   buf.start.set(data.start);
   buf.wEnc.set(p.wEnc.data);
   buf.wRec.set(p.wRec.data);
   buf.wOut.set(p.wOut.data);
+  if (steps) {
+    buf.inputs.set(data.inputs);
+    buf.wIn.set(p.wIn.data);
+    if (backward) buf.targets.set(data.targets);
+  }
   if (backward) {
     transposeInto(p.wRec.data, G, G, buf.wRecT);
     transposeInto(p.wOut.data, G, P, buf.wOutT);
-    for (const k of ['gEnc', 'gRec', 'gOut']) buf[k].fill(0);
+    // the gradients are accumulated
+    for (const k of ['gEnc', 'gRec', 'gOut', 'gIn']) buf[k]?.fill(0);
   }
-  return buf;
+  return { buf, steps: steps && buf.H.buffer === backend.memory!.buffer ? steps : null };
 }
 
 /**
  * The hidden units' activity h_1..h_T ([T][B][Ng], a copy) and the place-cell logits.
  */
 export function placeCellRollout(cfg: PlaceCellConfig, p: PlaceCellParams, data: PlaceCellBatch, backend: Backend = getBackend()): { rates: Float32Array; logits: Float32Array } {
-  const buf = workBuffers(cfg, p, data, backend, false, false);
-  const { H, Y } = forwardPass(cfg, p, data, backend, buf);
+  const work = workBuffers(cfg, p, data, backend, false, false);
+  const { H, Y } = forwardPass(cfg, p, data, backend, work);
   const BG = data.batch * cfg.hidden;
   return { rates: Float32Array.from(H.subarray(BG)), logits: Float32Array.from(Y) };
 }
@@ -116,19 +139,13 @@ export function placeCellPartial(cfg: PlaceCellConfig, p: PlaceCellParams, data:
   const float64 = p.wRec.dtype === 'float64';
   const { steps: T, batch: B } = data;
   const { hidden: G, places: P, nInputs: nIn } = cfg;
-  const buf = workBuffers(cfg, p, data, backend, float64, true);
-  const { H, Y } = forwardPass(cfg, p, data, backend, buf);
+  const work = workBuffers(cfg, p, data, backend, float64, true);
+  const { buf, steps } = work;
+  const { H, Y } = forwardPass(cfg, p, data, backend, work);
   // softmax in place, cross-entropy, and dY = (softmax (sum c) - c) / (T B) in place (B: the whole batch)
   const TB = T * B;
   const norm = T * wholeBatch;
-  const steps = float64 ? null : placeCellSteps(backend.memory);
-  let ce: number;
-  if (steps && Y.buffer === backend.memory!.buffer) {
-    buf.targets.set(data.targets);
-    ce = steps.softmax_xent(Y.byteOffset, buf.targets.byteOffset, TB, P, norm, 0);
-  } else {
-    ce = softmaxCrossEntropy(Y, data.targets, TB, P, norm);
-  }
+  const ce = steps ? steps.softmax_xent(Y.byteOffset, buf.targets.byteOffset, TB, P, norm, 0) : softmaxCrossEntropy(Y, data.targets, TB, P, norm);
   const { dH, dPre, back, wRecT, gRec, gOut, gEnc, dh0 } = buf;
   const hs = H.subarray(B * G); // h_1..h_T
   backend.matmulTransA(hs, Y, gOut, G, TB, P);
@@ -137,20 +154,30 @@ export function placeCellPartial(cfg: PlaceCellConfig, p: PlaceCellParams, data:
   for (let t = T; t >= 1; t--) {
     const o = (t - 1) * B * G;
     const h = H.subarray(t * B * G, (t + 1) * B * G);
-    for (let k = 0; k < B * G; k++) {
-      const g = dH[o + k] + (t < T ? back[k] : 0);
-      dPre[o + k] = h[k] > 0 ? g : 0;
+    if (steps) {
+      steps.relu_back(dH.byteOffset + 4 * o, back.byteOffset, t < T ? 1 : 0, h.byteOffset, dPre.byteOffset + 4 * o, B * G);
+    } else {
+      for (let k = 0; k < B * G; k++) {
+        const g = dH[o + k] + (t < T ? back[k] : 0);
+        dPre[o + k] = h[k] > 0 ? g : 0;
+      }
     }
     backend.matmul(dPre.subarray(o, o + B * G), wRecT, t > 1 ? back : dh0, 1, B, G, G, 0, 0);
   }
   backend.matmulTransA(H.subarray(0, TB * G), dPre, gRec, G, TB, G);
   backend.matmulTransA(buf.start, dh0, gEnc, P, B, G);
-  const gIn = allocate(p.wIn.dtype, nIn * G);
-  for (let row = 0; row < TB; row++) {
-    for (let q = 0; q < nIn; q++) {
-      const v = data.inputs[row * nIn + q];
-      if (v === 0) continue;
-      for (let j = 0; j < G; j++) gIn[q * G + j] += v * dPre[row * G + j];
+  let gIn: Data;
+  if (steps) {
+    steps.input_grad(buf.inputs.byteOffset, dPre.byteOffset, buf.gIn.byteOffset, TB, G, nIn);
+    gIn = buf.gIn;
+  } else {
+    gIn = allocate(p.wIn.dtype, nIn * G);
+    for (let row = 0; row < TB; row++) {
+      for (let q = 0; q < nIn; q++) {
+        const v = data.inputs[row * nIn + q];
+        if (v === 0) continue;
+        for (let j = 0; j < G; j++) gIn[q * G + j] += v * dPre[row * G + j];
+      }
     }
   }
   const copy = (d: Data) => {
@@ -158,7 +185,7 @@ export function placeCellPartial(cfg: PlaceCellConfig, p: PlaceCellParams, data:
     out.set(d);
     return out;
   };
-  return { sums: [ce], grads: [copy(gEnc), copy(gRec), gIn, copy(gOut)] };
+  return { sums: [ce], grads: [copy(gEnc), copy(gRec), copy(gIn), copy(gOut)] };
 }
 
 /** The loss and gradient of a batch from its chunks' summed partials (placeCellPartial): the decay added. */

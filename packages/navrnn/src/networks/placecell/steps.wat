@@ -1,9 +1,10 @@
-;; The PlaceCellRNN's exponential-heavy loops in WebAssembly, bit for bit as the TypeScript ones:
-;; the place cells' difference-of-softmaxes code of many positions (PlaceCells.codeInto), and the
-;; softmax, cross-entropy and logit gradient of the loss (placeCellPartial). Both spend their time
-;; in exp; $exp below is fdlibm's e_exp.c as V8's Math.exp has it, step for step in f64, so it
-;; returns Math.exp's bits (a test compares them), and $exp2 takes two at a time.
-;; Math.log is imported (once per row). `npm run build:wasm` assembles this file into
+;; The PlaceCellRNN's element-wise loops in WebAssembly, bit for bit as the TypeScript ones: the
+;; place cells' difference-of-softmaxes code of many positions (PlaceCells.codeInto), and the fused
+;; BPTT's loops (placeCellPartial): the ReLU step forward with the inputs' drive, the softmax,
+;; cross-entropy and logit gradient, the ReLU step back, the input weights' gradient. The codes and
+;; the softmax spend their time in exp; $exp below is fdlibm's e_exp.c as V8's Math.exp has it,
+;; step for step in f64, so it returns Math.exp's bits (a test compares them), and $exp2 takes two
+;; at a time. Math.log is imported (once per row). `npm run build:wasm` assembles this file into
 ;; steps.wasm.ts.
 (module
   (import "env" "memory" (memory 1))
@@ -293,4 +294,100 @@
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $lr)))
     (local.get $ce))
+
+  ;; One step's hidden state: h = relu(drive + v W_in) for B trials of G units (f32 at $drive, $h),
+  ;; inputs v (B x nIn f32 at $inp) and W_in (nIn x G f32 at $win), in f64 as the TypeScript loop
+  ;; adds them (drive, then each input's term in order), two units at a time.
+  (func (export "relu_inputs") (param $drive i32) (param $inp i32) (param $win i32) (param $h i32) (param $B i32) (param $G i32) (param $nIn i32)
+    (local $r i32) (local $j i32) (local $q i32) (local $row i32) (local $s v128) (local $t f64) (local $G2 i32)
+    (local.set $G2 (i32.and (local.get $G) (i32.const -2)))
+    (block $br (loop $lr
+      (br_if $br (i32.ge_u (local.get $r) (local.get $B)))
+      (local.set $row (i32.shl (i32.mul (local.get $r) (local.get $G)) (i32.const 2)))
+      (local.set $j (i32.const 0))
+      (block $bj (loop $lj
+        (br_if $bj (i32.ge_u (local.get $j) (local.get $G2)))
+        (local.set $s (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $drive) (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))))
+        (local.set $q (i32.const 0))
+        (block $bq (loop $lq
+          (br_if $bq (i32.ge_u (local.get $q) (local.get $nIn)))
+          (local.set $s (f64x2.add (local.get $s) (f64x2.mul
+            (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $inp) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $nIn)) (local.get $q)) (i32.const 2))))))
+            (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $win) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $G)) (local.get $j)) (i32.const 2))))))))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $lq)))
+        (v128.store64_lane 0 (i32.add (local.get $h) (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+          (f32x4.demote_f64x2_zero (v128.and (local.get $s) (f64x2.gt (local.get $s) (f64x2.splat (f64.const 0))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $lj)))
+      ;; an odd G's last unit
+      (if (i32.lt_u (local.get $G2) (local.get $G)) (then
+        (local.set $t (f64.promote_f32 (f32.load (i32.add (local.get $drive) (i32.add (local.get $row) (i32.shl (local.get $G2) (i32.const 2)))))))
+        (local.set $q (i32.const 0))
+        (block $bq1 (loop $lq1
+          (br_if $bq1 (i32.ge_u (local.get $q) (local.get $nIn)))
+          (local.set $t (f64.add (local.get $t) (f64.mul
+            (f64.promote_f32 (f32.load (i32.add (local.get $inp) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $nIn)) (local.get $q)) (i32.const 2)))))
+            (f64.promote_f32 (f32.load (i32.add (local.get $win) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $G)) (local.get $G2)) (i32.const 2))))))))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $lq1)))
+        (f32.store (i32.add (local.get $h) (i32.add (local.get $row) (i32.shl (local.get $G2) (i32.const 2))))
+          (f32.demote_f64 (select (local.get $t) (f64.const 0) (f64.gt (local.get $t) (f64.const 0)))))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $lr)))
+  )
+
+  ;; One step back through the ReLU: dpre = (dh + back) [h > 0] for n units (f32), in f64 as the
+  ;; TypeScript loop adds them; without $hasBack (the last step) dh + 0.
+  (func (export "relu_back") (param $dh i32) (param $back i32) (param $hasBack i32) (param $h i32) (param $dpre i32) (param $n i32)
+    (local $k i32) (local $end i32) (local $g v128) (local $gs f64)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))
+    (block $bk (loop $lk
+      (br_if $bk (i32.ge_u (local.get $k) (local.get $end)))
+      (local.set $g (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $dh) (local.get $k))))
+        (select (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $back) (local.get $k)))) (f64x2.splat (f64.const 0)) (local.get $hasBack))))
+      (v128.store64_lane 0 (i32.add (local.get $dpre) (local.get $k))
+        (f32x4.demote_f64x2_zero (v128.and (local.get $g)
+          (f64x2.gt (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $h) (local.get $k)))) (f64x2.splat (f64.const 0))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 8)))
+      (br $lk)))
+    (if (i32.and (local.get $n) (i32.const 1)) (then
+      (local.set $gs (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $dh) (local.get $k))))
+        (select (f64.promote_f32 (f32.load (i32.add (local.get $back) (local.get $k)))) (f64.const 0) (local.get $hasBack))))
+      (f32.store (i32.add (local.get $dpre) (local.get $k))
+        (f32.demote_f64 (select (local.get $gs) (f64.const 0) (f32.gt (f32.load (i32.add (local.get $h) (local.get $k))) (f32.const 0)))))))
+  )
+
+  ;; The input weights' gradient: gIn[q, j] += v[row, q] dpre[row, j] over rows in order (f32 sums
+  ;; of f64 products, as the TypeScript loop keeps them; rows whose input is 0 skipped).
+  (func (export "input_grad") (param $inp i32) (param $dpre i32) (param $gin i32) (param $rows i32) (param $G i32) (param $nIn i32)
+    (local $row i32) (local $q i32) (local $j i32) (local $v f64) (local $G2 i32) (local $g i32) (local $d i32)
+    (local.set $G2 (i32.and (local.get $G) (i32.const -2)))
+    (block $br (loop $lr
+      (br_if $br (i32.ge_u (local.get $row) (local.get $rows)))
+      (local.set $q (i32.const 0))
+      (block $bq (loop $lq
+        (br_if $bq (i32.ge_u (local.get $q) (local.get $nIn)))
+        (local.set $v (f64.promote_f32 (f32.load (i32.add (local.get $inp) (i32.shl (i32.add (i32.mul (local.get $row) (local.get $nIn)) (local.get $q)) (i32.const 2))))))
+        (if (f64.ne (local.get $v) (f64.const 0)) (then
+          (local.set $g (i32.add (local.get $gin) (i32.shl (i32.mul (local.get $q) (local.get $G)) (i32.const 2))))
+          (local.set $d (i32.add (local.get $dpre) (i32.shl (i32.mul (local.get $row) (local.get $G)) (i32.const 2))))
+          (local.set $j (i32.const 0))
+          (block $bj (loop $lj
+            (br_if $bj (i32.ge_u (local.get $j) (local.get $G2)))
+            (v128.store64_lane 0 (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 2)))
+              (f32x4.demote_f64x2_zero (f64x2.add
+                (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (i32.shl (local.get $j) (i32.const 2)))))
+                (f64x2.mul (f64x2.splat (local.get $v)) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $d) (i32.shl (local.get $j) (i32.const 2)))))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $lj)))
+          (if (i32.lt_u (local.get $G2) (local.get $G)) (then
+            (f32.store (i32.add (local.get $g) (i32.shl (local.get $G2) (i32.const 2)))
+              (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $g) (i32.shl (local.get $G2) (i32.const 2)))))
+                (f64.mul (local.get $v) (f64.promote_f32 (f32.load (i32.add (local.get $d) (i32.shl (local.get $G2) (i32.const 2)))))))))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $lq)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $lr)))
+  )
 )

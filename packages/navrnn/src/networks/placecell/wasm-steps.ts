@@ -1,8 +1,9 @@
 /**
- * The PlaceCellRNN's exponential-heavy loops in WebAssembly (steps.wat): the place cells' codes of
- * many positions, on a memory of their own, and the loss's softmax, cross-entropy and logit
- * gradient, on the memory of the tensor package's WebAssembly kernels, where the logits lie. They
- * give the TypeScript loops' results bit for bit (tests check it) in about a third of their time.
+ * The PlaceCellRNN's element-wise loops in WebAssembly (steps.wat): the place cells' codes of many
+ * positions, on a memory of their own, and the fused BPTT's loops (the ReLU steps forward and back,
+ * the softmax, cross-entropy and logit gradient, the input weights' gradient), on the memory of
+ * the tensor package's WebAssembly kernels, where the working set lies. They give the TypeScript
+ * loops' results bit for bit (tests check it).
  */
 import { compileWasm } from '@gridcells/tensor';
 import { stepsWasm } from './steps.wasm.js';
@@ -15,6 +16,9 @@ export interface PlaceCellSteps {
   exp2(a: number, b: number, out: number): void;
   codes(centres: number, P: number, positions: number, count: number, out: number, a1: number, a2: number, scratch: number): void;
   softmax_xent(Y: number, targets: number, rows: number, P: number, norm: number, ce: number): number;
+  relu_inputs(drive: number, inputs: number, wIn: number, h: number, B: number, G: number, nIn: number): void;
+  relu_back(dh: number, back: number, hasBack: number, h: number, dpre: number, n: number): void;
+  input_grad(inputs: number, dpre: number, gIn: number, rows: number, G: number, nIn: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
