@@ -61,7 +61,7 @@ describe('PlaceCellRNN loops in WebAssembly', () => {
     }
   });
 
-  it('PlaceCells.codesInto (WebAssembly) writes codeInto\'s bits, with and without a surround, odd and even counts', () => {
+  it('PlaceCells.codesInto (WebAssembly) writes codeInto\'s bits, with and without a surround, odd and even counts, many positions', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 300 }), fc.double({ min: 0.02, max: 0.5, noNaN: true }), fc.constantFrom(0, 2, 1.5, 3.7),
       fc.integer({ min: 1, max: 40 }), fc.nat(), (count, sigma, surround, positions, seed) => {
         const rng = new Rng(seed);
@@ -76,6 +76,15 @@ describe('PlaceCellRNN loops in WebAssembly', () => {
         for (let r = 0; r < positions; r++) cells.codeInto(xy[2 * r], xy[2 * r + 1], want, (r + 1) * count);
         expect(Array.from(got)).toEqual(Array.from(want));
       }), { numRuns: 60 });
+    // more positions than the WebAssembly codes take at a time
+    const rng = new Rng(9);
+    const cells = PlaceCells.inArena(makeArena({ kind: 'square', side: 2.2 }), 7, 0.12, 2, rng);
+    const xy = Float64Array.from({ length: 2 * 9000 }, () => 2.2 * (rng.uniform() - 0.5));
+    const got = new Float32Array(9000 * 7);
+    cells.codesInto(xy, 9000, got);
+    const want = new Float32Array(9000 * 7);
+    for (let r = 0; r < 9000; r++) cells.codeInto(xy[2 * r], xy[2 * r + 1], want, r * 7);
+    expect(Array.from(got)).toEqual(Array.from(want));
   });
 
   it('the loss and gradient with the WebAssembly loops equal those with the TypeScript loops, bit for bit (odd and even sizes)', () => {

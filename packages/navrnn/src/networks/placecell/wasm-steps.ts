@@ -40,6 +40,9 @@ export function placeCellSteps(memory: WebAssembly.Memory | undefined): PlaceCel
 /** The codes' own memory (one per thread: module state is per thread). */
 let codeMemory: WebAssembly.Memory | null = null;
 
+/** Positions coded at a time: the codes' memory stays small however many positions a caller has. */
+const CODE_BLOCK = 4096;
+
 /**
  * The codes of `count` positions (x, y pairs in `xy`) by cells with `centres`, written as rows
  * `at`, `at` + 1, ... of `out`: what PlaceCells.codeInto writes for each, with its widths a1 and
@@ -47,12 +50,13 @@ let codeMemory: WebAssembly.Memory | null = null;
  */
 export function wasmCodes(centres: Float64Array, xy: ArrayLike<number>, count: number, out: Float32Array, at: number, a1: number, a2: number): boolean {
   const P = centres.length / 2;
-  // byte offsets: centres, scratch (3 P f64), positions, the codes (f32 rows)
+  const block = Math.min(count, CODE_BLOCK);
+  // byte offsets: centres, scratch (3 P f64), a block's positions, its codes (f32 rows)
   const cen = 0;
   const scratch = cen + P * 16;
   const pos = scratch + P * 24;
-  const rows = pos + count * 16;
-  const total = rows + count * P * 4;
+  const rows = pos + block * 16;
+  const total = rows + block * P * 4;
   codeMemory ??= new WebAssembly.Memory({ initial: 1 });
   const have = codeMemory.buffer.byteLength;
   if (total > have) codeMemory.grow(Math.ceil((total - have) / 65536));
@@ -60,8 +64,11 @@ export function wasmCodes(centres: Float64Array, xy: ArrayLike<number>, count: n
   if (!steps) return false;
   const f64 = new Float64Array(codeMemory.buffer);
   f64.set(centres, cen / 8);
-  for (let k = 0; k < 2 * count; k++) f64[pos / 8 + k] = xy[k];
-  steps.codes(cen, P, pos, count, rows, a1, a2, scratch);
-  out.set(new Float32Array(codeMemory.buffer, rows, count * P), at * P);
+  for (let from = 0; from < count; from += block) {
+    const n = Math.min(block, count - from);
+    for (let k = 0; k < 2 * n; k++) f64[pos / 8 + k] = xy[2 * from + k];
+    steps.codes(cen, P, pos, n, rows, a1, a2, scratch);
+    out.set(new Float32Array(codeMemory.buffer, rows, n * P), (at + from) * P);
+  }
   return true;
 }
