@@ -27,7 +27,7 @@
  */
 import { Tensor, getBackend, type Backend, type Data } from '@gridcells/tensor';
 import { namedBuffers } from '../../backends/workspace.js';
-import { noiseArray, paramShapes, startEncoding, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
+import { noiseInto, paramShapes, startEncoding, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 import { wasmSteps, type WasmSteps } from './wasm-steps.js';
 
 /** The CuevaRNN loss, its parts, and the gradient from the fused BPTT. */
@@ -134,7 +134,7 @@ function context<K extends string>(cfg: CuevaModelConfig, p: CuevaParams, data: 
   const nIn = cfg.nInputs;
   const BN = B * N;
   const float64 = p.wRec.dtype === 'float64';
-  const noise = noiseArray(data, N);
+  const noise = data.noise !== null;
   const buf = namedBuffers(backend, float64, {
     W: N * N, WT: N * N, U: (T + 1) * BN, pre: BN, g: BN, gNext: BN, gW: N * N, x: BN, dx: BN, Y: T * B * 2, DY: T * B * 2,
     Win: nIn * N, bias: N, Wout: 2 * N, inputs: T * B * nIn, noise: noise ? T * BN : 0, gWin: nIn * N, gb: N, gWout: 2 * N, ...extra,
@@ -145,7 +145,7 @@ function context<K extends string>(cfg: CuevaModelConfig, p: CuevaParams, data: 
   buf.bias.set(p.b.data);
   buf.Wout.set(p.wOut.data);
   buf.inputs.set(data.inputs);
-  if (noise) buf.noise.set(noise);
+  noiseInto(data, N, buf.noise);
   const enc = startEncoding(cfg, p.wStart, data.starts);
   return {
     ...(buf as Record<string, Data>),

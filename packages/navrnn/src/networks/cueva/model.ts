@@ -21,7 +21,7 @@
  *      + lambdaWeights (mean W_in^2 + mean W_out^2)   (weight cost on input and output weights)
  *      + lambdaRates mean(u^2)                         (metabolic cost on the rates)
  */
-import { Rng, Tensor, normal, orthogonal, zeros, type DType } from '@gridcells/tensor';
+import { Rng, Tensor, normal, orthogonal, zeros, type DType, type Data } from '@gridcells/tensor';
 import * as ag from '@gridcells/autograd';
 import type { Activation } from '../../config.js';
 import { noGrad, type Var, type Value } from '@gridcells/autograd';
@@ -107,7 +107,7 @@ export interface Batch {
    * Noise xi, [T][B][N], already scaled by noiseStd, or the seed it is drawn from by a
    * counter-based generator (what the gpu.js kernels take); null for no noise.
    */
-  noise: Float32Array | CounterNoise | null;
+  noise: Float32Array | CounterNoise | NoiseTrials | null;
   /** Start positions [B][2], metres (read by a network with `startEncoder`). */
   starts?: Float32Array | null;
 }
@@ -131,9 +131,38 @@ export function startEncoding<W>(cfg: CuevaModelConfig, wStart: W | undefined, s
   return { wStart, starts };
 }
 
-/** The batch's noise as an array [T][B][N] (counter noise expanded), or null. */
+/**
+ * A chunk's noise left where it is: trials [from, from + B) of `all`, the noise [T][of][N] of the
+ * batch the chunk was cut from (the fused BPTT copies it into its working set once).
+ */
+export interface NoiseTrials {
+  all: Float32Array;
+  of: number;
+  from: number;
+}
+
+export function isNoiseTrials(x: unknown): x is NoiseTrials {
+  return typeof x === 'object' && x !== null && (x as NoiseTrials).all instanceof Float32Array;
+}
+
+/** The batch's noise [T][B][N] written into `out` (counter noise expanded, a chunk's gathered); false for none. */
+export function noiseInto(data: Batch, hidden: number, out: Data): boolean {
+  const { noise, steps: T, batch: B } = data;
+  if (noise === null) return false;
+  if (isCounterNoise(noise)) out.set(expandNoise(noise, T, B, hidden));
+  else if (isNoiseTrials(noise)) {
+    for (let t = 0; t < T; t++) out.set(noise.all.subarray((t * noise.of + noise.from) * hidden, (t * noise.of + noise.from + B) * hidden), t * B * hidden);
+  } else out.set(noise);
+  return true;
+}
+
+/** The batch's noise as an array [T][B][N], or null. */
 export function noiseArray(data: Batch, hidden: number): Float32Array | null {
-  return isCounterNoise(data.noise) ? expandNoise(data.noise, data.steps, data.batch, hidden) : data.noise;
+  if (data.noise === null) return null;
+  if (data.noise instanceof Float32Array) return data.noise;
+  const out = new Float32Array(data.steps * data.batch * hidden);
+  noiseInto(data, hidden, out);
+  return out;
 }
 
 /** The loss and its parts, as autograd values. */

@@ -12,7 +12,7 @@ import { GpuJsCueva } from './gpujs.js';
 import { ChunkedCurvature, localRunner } from '../chunks.js';
 import type { GpuJsMode } from '../../backends/resolve.js';
 import { lossParts } from './loss-parts.js';
-import { cuevaLoss, drawNoise, initParams, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
+import { cuevaLoss, drawNoise, initParams, isNoiseTrials, paramList, paramShapes, rollout, type Batch, type CuevaModelConfig, type CuevaParams } from './model.js';
 
 /** What computes the CuevaRNN's loss and gradient. */
 export type CuevaKernels =
@@ -32,14 +32,19 @@ export function toBatch(tr: Trajectories, noise: Batch['noise']): Batch {
 
 /**
  * Trials [from, to) of a batch (time-major, so each step's rows are gathered), with their noise
- * when it is an array.
+ * when it is an array: that one read in place (NoiseTrials).
  */
 export function sliceCuevaTrials(data: Batch, from: number, to: number, nInputs: number, hidden: number): Batch {
   const { steps: T, batch: B } = data;
   const take = (src: Float32Array, width: number) => gatherTrials(src, T, B, from, to, width);
-  if (data.noise !== null && !(data.noise instanceof Float32Array)) throw new Error('sliceTrials: counter noise is drawn on the device; give the batch its noise as an array');
+  const { noise } = data;
+  let trialsNoise: Batch['noise'] = null;
+  // the noise stays where it is, for the fused BPTT to copy into its working set once
+  if (noise instanceof Float32Array) trialsNoise = { all: noise, of: B, from };
+  else if (isNoiseTrials(noise)) trialsNoise = { ...noise, from: noise.from + from };
+  else if (noise !== null) throw new Error('sliceTrials: counter noise is drawn on the device; give the batch its noise as an array');
   return {
-    steps: T, batch: to - from, inputs: take(data.inputs, nInputs), targets: take(data.targets, 2), noise: data.noise ? take(data.noise, hidden) : null,
+    steps: T, batch: to - from, inputs: take(data.inputs, nInputs), targets: take(data.targets, 2), noise: trialsNoise,
     starts: data.starts ? data.starts.slice(2 * from, 2 * to) : null,
   };
 }
