@@ -66,6 +66,28 @@ export async function benchMatmul(sizes = [64, 128, 256, 512, 1024, 2048]): Prom
     tf.dispose([ta, tb]);
     rows.push({ case: `matmul ${n}`, backend: 'tfjs-wasm', hidden: null, batch: null, steps: null, median_ms: ms, gflops: flops / ms / 1e6, note: 'peer, includes readback' });
   }
+  // the weight gradients' A^T B (A: k x m, B: k x n) at the networks' sizes: a CuevaRNN chunk's
+  // step (8 rows), its one-pass step at batch 500, and the PlaceCellRNN chunk's 2000-row sums
+  for (const [m, k, n] of [[100, 8, 100], [100, 500, 100], [256, 2000, 256]]) {
+    const rng = new Rng(k);
+    const a = normal(rng, [k * m]).data as Float32Array;
+    const b = normal(rng, [k * n]).data as Float32Array;
+    const flops = 2 * m * k * n;
+    const reps = Math.max(5, Math.min(200, Math.round(2e9 / flops)));
+    const label = `A^T B ${m} x ${k} x ${n}`;
+    // in the workspace, as the fused BPTTs call it (no copies)
+    const ws = wasm.workspace(k * m + k * n + m * n);
+    ws.set(a);
+    ws.set(b, k * m);
+    const [wa, wb, wout] = [ws.subarray(0, k * m), ws.subarray(k * m, k * (m + n)), ws.subarray(k * (m + n))];
+    const ms = median(time(reps, () => wasm.matmulTransA(wa, wb, wout, m, k, n)));
+    rows.push({ case: label, backend: 'wasm', hidden: null, batch: null, steps: null, median_ms: ms, gflops: flops / ms / 1e6, note: k >= 256 && m % 4 === 0 && n % 8 === 0 ? 'operands packed into panels (at least 256 rows, m and n multiples of 4 and 8)' : '' });
+    const ta = tf.tensor2d(a, [k, m]);
+    const tb = tf.tensor2d(b, [k, n]);
+    const tms = median(time(reps, () => tf.tidy(() => tf.matMul(ta, tb, true, false).dataSync())));
+    tf.dispose([ta, tb]);
+    rows.push({ case: label, backend: 'tfjs-wasm', hidden: null, batch: null, steps: null, median_ms: tms, gflops: flops / tms / 1e6, note: 'peer, includes readback' });
+  }
   return rows;
 }
 
