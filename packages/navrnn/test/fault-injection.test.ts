@@ -5,9 +5,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, dir, run } from './cli-helpers.js';
+import { runRecord } from './helpers.js';
 
 /** Starts `gridcells ARGS` and kills it after `ms` milliseconds unless it finishes first; resolves its exit code (null: killed). */
 function runAndKill(ms: number, ...args: string[]): Promise<number | null> {
@@ -19,18 +20,6 @@ function runAndKill(ms: number, ...args: string[]): Promise<number | null> {
       resolve(code);
     });
   });
-}
-
-/** Everything a finished run folder holds that must not depend on interruptions. */
-function record(out: string): Record<string, string> {
-  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
-    const { time_s: _t, ...rest } = JSON.parse(l);
-    return JSON.stringify(rest);
-  });
-  const last = join(out, 'checkpoints', readFileSync(join(out, 'checkpoints', 'latest'), 'utf8').trim());
-  const files: Record<string, string> = { metrics: metrics.join('\n') };
-  for (const f of readdirSync(last)) files[f] = readFileSync(join(last, f)).toString('base64');
-  return files;
 }
 
 describe('fault injection', () => {
@@ -57,6 +46,6 @@ describe('fault injection', () => {
     expect(code).toBe(0);
     console.log(`fault injection: ${kills} kills, then a resumed run finished`);
     expect(kills).toBeGreaterThanOrEqual(8);
-    expect(record(out)).toEqual(record(whole));
+    expect(runRecord(out)).toEqual(runRecord(whole));
   }, 120_000);
 });

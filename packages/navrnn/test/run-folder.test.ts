@@ -5,11 +5,12 @@
  */
 import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, parseNpy } from '@gridcells/gridscore';
 import { CLI, dir, oneLineError, run, runWith } from './cli-helpers.js';
+import { runRecord } from './helpers.js';
 
 /** Whether a small tmpfs can be mounted here (it needs root, which CI has) to fill a disk. */
 const canMount = (() => {
@@ -173,7 +174,43 @@ describe('arenas that cannot hold a run', () => {
   }
 });
 
+/** A state with Adam's first moment of the first weight read from `file`. */
+function withSlotFile(s: Record<string, unknown>, file: string): unknown {
+  const opt = s.optimizer as { slots: Record<string, unknown[]> };
+  return { ...s, optimizer: { ...opt, slots: { ...opt.slots, m: [file, ...opt.slots.m.slice(1)] } } };
+}
+
 describe('checkpoint state', () => {
+  it('keeps the optimizer\'s arrays beside state.json as float64 .npy (state.json names them); a checkpoint with them inline, as written before, resumes exactly', () => {
+    const { out } = trainedRun(6, 3);
+    const again = join(dir(), 'again');
+    cpSync(out, again, { recursive: true });
+    const ck = join(again, 'checkpoints', 'step-00000003');
+    const state = JSON.parse(readFileSync(join(ck, 'state.json'), 'utf8'));
+    const weights = readdirSync(ck).filter((f) => f.endsWith('.npy')).length;
+    expect(state.optimizer.slots.m).toEqual(Array.from({ length: weights }, (_, i) => `optimizer/m-${i}.npy`));
+    for (const f of [...state.optimizer.slots.m, ...state.optimizer.slots.v]) expect(parseNpy(readFileSync(join(ck, f))).descr).toBe('<f8');
+    // step 3's checkpoint written the old way (arrays inline, no optimizer folder), the run cut back to it
+    const inline = (files: string[]) => files.map((f) => Array.from(parseNpy(readFileSync(join(ck, f))).data));
+    state.optimizer.slots = { m: inline(state.optimizer.slots.m), v: inline(state.optimizer.slots.v) };
+    writeFileSync(join(ck, 'state.json'), JSON.stringify(state));
+    rmSync(join(ck, 'optimizer'), { recursive: true });
+    rmSync(join(again, 'checkpoints', 'step-00000006'), { recursive: true });
+    writeFileSync(join(again, 'checkpoints', 'latest'), 'step-00000003\n');
+    const lines = readFileSync(join(again, 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => JSON.parse(l).step <= 3);
+    writeFileSync(join(again, 'metrics.jsonl'), lines.join('\n') + '\n');
+    const r = run('train', '--out', again, '--resume');
+    expect(r.status, r.stderr).toBe(0);
+    expect(metricsOf(again)).toEqual(metricsOf(out));
+    expect(runRecord(again)).toEqual(runRecord(out));
+  });
+
+  it('an optimizer array of the wrong length is refused on resume, naming the slot', () => {
+    const { out } = trainedRun(3, 3);
+    writeFileSync(join(out, 'checkpoints', 'step-00000003', 'optimizer', 'v-1.npy'), encodeNpy(new Float64Array(3), [3]));
+    oneLineError(run('train', '--out', out, '--resume', '--steps', '6'), /optimizer slot v does not hold one finite array per weight/);
+  });
+
   const cases: [string, (s: Record<string, unknown>) => unknown, RegExp][] = [
     ['null', () => null, /state\.json: not an object/],
     ['a negative step', (s) => ({ ...s, step: -5 }), /state\.json: step -5 does not match the checkpoint's folder \(step 3\)/],
@@ -181,6 +218,8 @@ describe('checkpoint state', () => {
     ['another optimizer\'s state', (s) => ({ ...s, optimizer: { kind: 'sgd', step: 3, slots: { velocity: [] } } }), /optimizer state is for sgd, the config trains with adam/],
     ['slots of the wrong size', (s) => ({ ...s, optimizer: { ...(s.optimizer as object), slots: { m: [[1, 2]], v: [[1, 2]] } } }), /optimizer slot m/],
     ['a broken generator state', (s) => ({ ...s, rng: { gen: [1, 2], spare: null } }), /state\.json: rng/],
+    ['an optimizer array that is not there', (s) => withSlotFile(s, 'optimizer/m-9.npy'), /optimizer\/m-9\.npy: missing \(state\.json names it\)/],
+    ['an optimizer array outside its folder', (s) => withSlotFile(s, '../../../config.json'), /optimizer array "\.\.\/\.\.\/\.\.\/config\.json" is not a file of its optimizer folder/],
   ];
   for (const [name, edit, pattern] of cases) {
     it(`state.json with ${name} is refused on resume, eval and analyze; nothing is written`, () => {

@@ -4,7 +4,7 @@
  * both networks, Adam and Hessian-free); the chunked sums equal the one-pass sums to rounding.
  */
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@gridcells/tensor';
@@ -12,19 +12,9 @@ import {
   CUEVA_DEFAULTS, CuevaNetwork, ThreadPool, chunked, generateTrajectories, localRunner, makeArena, networkFor, parseConfig, runStreams, train, wasmKernels,
   type ConfigInput,
 } from '@gridcells/navrnn';
-import { worstRel } from './helpers.js';
+import { runRecord, worstRel } from './helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'threads-'));
-
-/** Metrics (wall clock aside) and final checkpoint files of a run. */
-function record(out: string): Record<string, string> {
-  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
-    const { time_s: _t, ...rest } = JSON.parse(l);
-    return JSON.stringify(rest);
-  });
-  const last = join(out, 'checkpoints', readFileSync(join(out, 'checkpoints', 'latest'), 'utf8').trim());
-  return Object.fromEntries([['metrics', metrics.join('\n')], ...readdirSync(last).map((f) => [f, readFileSync(join(last, f)).toString('base64')])]);
-}
 
 const cueva = (optimizer: 'adam' | 'hf'): ConfigInput => ({
   seed: 2, backend: 'wasm', model: { hidden: 12, noiseStd: 0.1 },
@@ -44,7 +34,7 @@ describe('data-parallel training steps', () => {
         const cfg = parseConfig({ ...input, train: { ...input.train, threads } });
         const out = join(tmp(), `t${threads}`);
         await train(cfg, { out });
-        runs.push(record(out));
+        runs.push(runRecord(out));
       }
       expect(runs[1]).toEqual(runs[0]);
       expect(runs[2]).toEqual(runs[0]);

@@ -1,10 +1,16 @@
 /**
  * Checkpoints: the weights as .npy (open them with numpy.load), and the optimizer's and the data
- * generator's state as JSON, so a resumed run continues exactly.
+ * generator's state, so a resumed run continues exactly: state.json, with the optimizer's arrays
+ * (Adam's moments, SGD's velocity, Hessian-free's last direction) beside it as float64 .npy, which
+ * state.json names (one per weight, in the network's weight order). In JSON, a network of some
+ * 13 million weights or more made a string longer than JavaScript allows.
  *
  *   RUN/checkpoints/step-00000100/{W_rec,W_in,b,W_out}.npy, state.json   (CuevaRNN)
  *   RUN/checkpoints/step-00000100/{W_enc,W_rec,W_in,W_out}.npy, state.json  (PlaceCellRNN)
+ *   RUN/checkpoints/step-00000100/optimizer/{m-0,m-1,...,v-0,...}.npy      (Adam's moments)
  *   RUN/checkpoints/latest            the name of the newest complete checkpoint
+ *
+ * A state.json that holds the arrays inline (checkpoints written before) loads as well.
  *
  * Step 0 (the untrained network) is written when a run starts: the null every analysis reads its
  * counts against.
@@ -59,7 +65,10 @@ export function saveCheckpoint(runDir: string, params: object, state: Checkpoint
       for (const [k, t] of Object.entries(params as NamedParams)) {
         writeFileSync(join(tmp, fileOf(k)), encodeNpy(Float32Array.from(t.data), t.shape));
       }
-      writeFileSync(join(tmp, 'state.json'), JSON.stringify(state));
+      const { json, arrays } = stateArraysApart(state);
+      if (arrays.length) mkdirSync(join(tmp, OPTIMIZER_DIR));
+      for (const [file, a] of arrays) writeFileSync(join(tmp, file), encodeNpy(Float64Array.from(a), [a.length]));
+      writeFileSync(join(tmp, 'state.json'), JSON.stringify(json));
       rmSync(final, { recursive: true, force: true });
       renameSync(tmp, final);
     } catch (e) {
@@ -69,6 +78,54 @@ export function saveCheckpoint(runDir: string, params: object, state: Checkpoint
   });
   writeAtomic(join(root, 'latest'), name + '\n');
   return final;
+}
+
+/** The folder, inside a checkpoint's, of the optimizer's arrays. */
+const OPTIMIZER_DIR = 'optimizer';
+
+/**
+ * The state with the optimizer's arrays replaced by the names of the files they go to, and those
+ * arrays: [file, values].
+ */
+function stateArraysApart(state: CheckpointState): { json: CheckpointState; arrays: [string, number[]][] } {
+  const arrays: [string, number[]][] = [];
+  const file = (name: string, values: number[]) => {
+    const f = `${OPTIMIZER_DIR}/${name}.npy`;
+    arrays.push([f, values]);
+    return f;
+  };
+  const opt = state.optimizer;
+  if ('slots' in opt) {
+    const slots = Object.fromEntries(Object.entries(opt.slots).map(([name, list]) => [name, list.map((a, i) => file(`${name}-${i}`, a))]));
+    return { json: { ...state, optimizer: { ...opt, slots } as unknown as OptimizerState }, arrays };
+  }
+  const previous = opt.previous.length ? file('previous', opt.previous) : [];
+  return { json: { ...state, optimizer: { ...opt, previous } as unknown as HessianFreeState }, arrays };
+}
+
+/** A state.json's optimizer with the arrays it names read back from `dir` (arrays given inline are kept). */
+function stateArraysIn(raw: unknown, dir: string, stateFile: string): unknown {
+  const opt = (raw as { optimizer?: Record<string, unknown> } | null)?.optimizer;
+  if (typeof opt !== 'object' || opt === null) return raw;
+  const read = (f: unknown): unknown => {
+    if (typeof f !== 'string') return f;
+    if (!/^optimizer\/[\w-]+\.npy$/.test(f)) throw new CheckpointError(`checkpoint ${stateFile}: optimizer array ${JSON.stringify(f)} is not a file of its optimizer folder`);
+    const path = join(dir, f);
+    if (!existsSync(path)) throw new CheckpointError(`checkpoint ${path}: missing (state.json names it)`);
+    try {
+      const arr = parseNpy(readFileSync(path), path);
+      if (arr.shape.length !== 1) throw new CheckpointError(`checkpoint ${path}: shape (${arr.shape.join(', ')}) is not one-dimensional`);
+      return Array.from(arr.data);
+    } catch (e) {
+      throw e instanceof CheckpointError ? e : new CheckpointError(`checkpoint ${(e as Error).message}`);
+    }
+  };
+  const out: Record<string, unknown> = { ...opt };
+  if (typeof opt.slots === 'object' && opt.slots !== null) {
+    out.slots = Object.fromEntries(Object.entries(opt.slots).map(([name, list]) => [name, Array.isArray(list) ? list.map(read) : list]));
+  }
+  if ('previous' in opt) out.previous = read(opt.previous);
+  return { ...(raw as object), optimizer: out };
 }
 
 /** Writes arrays (float64) as RUN/NAME.npy, each atomically: a network's fixed arrays (Network.fixedArrays). */
@@ -145,7 +202,7 @@ export function loadCheckpoint<K extends string>(
     throw new CheckpointError(`checkpoint ${stateFile}: ${existsSync(stateFile) ? 'not valid JSON' : 'missing'}`);
   }
   const sizes = Object.values<number[]>(shapes).map((s) => s.reduce((a, b) => a * b, 1));
-  const state = checkState(raw, stateFile, { step: checkpointStep(dir), sizes, optimizer });
+  const state = checkState(stateArraysIn(raw, dir, stateFile), stateFile, { step: checkpointStep(dir), sizes, optimizer });
   return { params, state };
 }
 
