@@ -157,7 +157,7 @@ export const PRESETS: Record<string, { description: string; config: ConfigInput 
     config: { arena: { kind: 'hexagon', side: 0.6 }, model: { hidden: 100, init: 'gaussian', initGain: 1.5 }, train: { ...PAPER, steps: 10_000 } },
   },
   placecell: {
-    description: 'PlaceCellRNN (Sorscher et al.) sized for a 2-core CPU: 2.2 m square, 256 ReLU units, 256 place cells (sigma 12 cm, surround), batch 200 x 20 steps in 2 chunks of 100 (one a core), Adam lr 1e-3; about 6 min on 2 cores',
+    description: 'PlaceCellRNN (Sorscher et al.) sized for a 2-core CPU: 2.2 m square, 256 ReLU units, 256 place cells (sigma 12 cm, surround), batch 200 x 20 steps in 2 chunks of 100 (one a core), Adam lr 1e-3; about 3.5 min of training on 2 cores',
     config: {
       network: 'placecell', arena: { kind: 'square', side: 2.2 }, trajectory: { kind: 'sorscher' }, encoding: 'velocity',
       model: { hidden: 256 }, placeCells: { count: 256 },
