@@ -2,8 +2,8 @@
  * Checkpoints: the weights as .npy (open them with numpy.load), and the optimizer's and the data
  * generator's state, so a resumed run continues exactly: state.json, with the optimizer's arrays
  * (Adam's moments, SGD's velocity, Hessian-free's last direction) beside it as float64 .npy, which
- * state.json names (one per weight, in the network's weight order). In JSON, a network of some
- * 13 million weights or more made a string longer than JavaScript allows.
+ * state.json names (one per weight, in the network's weight order): as JSON they would be a
+ * string longer than JavaScript allows for networks of some 13 million weights and more.
  *
  *   RUN/checkpoints/step-00000100/{W_rec,W_in,b,W_out}.npy, state.json   (CuevaRNN)
  *   RUN/checkpoints/step-00000100/{W_enc,W_rec,W_in,W_out}.npy, state.json  (PlaceCellRNN)

@@ -145,15 +145,14 @@ export function isNoiseTrials(x: unknown): x is NoiseTrials {
   return typeof x === 'object' && x !== null && (x as NoiseTrials).all instanceof Float32Array;
 }
 
-/** The batch's noise [T][B][N] written into `out` (counter noise expanded, a chunk's gathered); false for none. */
-export function noiseInto(data: Batch, hidden: number, out: Data): boolean {
+/** The batch's noise [T][B][N] written into `out` (counter noise expanded, a chunk's gathered); nothing for none. */
+export function noiseInto(data: Batch, hidden: number, out: Data): void {
   const { noise, steps: T, batch: B } = data;
-  if (noise === null) return false;
+  if (noise === null) return;
   if (isCounterNoise(noise)) out.set(expandNoise(noise, T, B, hidden));
   else if (isNoiseTrials(noise)) {
     for (let t = 0; t < T; t++) out.set(noise.all.subarray((t * noise.of + noise.from) * hidden, (t * noise.of + noise.from + B) * hidden), t * B * hidden);
   } else out.set(noise);
-  return true;
 }
 
 /** The batch's noise as an array [T][B][N], or null. */
