@@ -141,6 +141,7 @@ export interface NoiseTrials {
   from: number;
 }
 
+/** Whether a batch's noise is a chunk's view of its batch's noise. */
 export function isNoiseTrials(x: unknown): x is NoiseTrials {
   return typeof x === 'object' && x !== null && (x as NoiseTrials).all instanceof Float32Array;
 }
