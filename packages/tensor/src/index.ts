@@ -6,4 +6,4 @@ export { zeros, ones, full, scalar, tensor, arange, eye, uniform, normal, orthog
 export { type Backend, referenceBackend, setBackend, getBackend } from './backend.js';
 export * from './ops.js';
 export { WasmBackend } from './wasm-backend.js';
-export { compileWasm } from './wasm-module.js';
+export { compileWasm, growMemory, wasmOnMemory } from './wasm-module.js';

@@ -13,7 +13,7 @@ import type { Backend } from './backend.js';
 import { referenceBackend } from './backend.js';
 import type { Data } from './tensor.js';
 import { sgemmWasm } from './wasm/sgemm.wasm.js';
-import { compileWasm } from './wasm-module.js';
+import { compileWasm, growMemory } from './wasm-module.js';
 
 type Kernel = (a: number, b: number, c: number, m: number, k: number, n: number) => void;
 type PackedKernel = (a: number, b: number, c: number, m: number, k: number, n: number, scratch: number, rows: number) => void;
@@ -68,8 +68,7 @@ export class WasmBackend implements Backend {
   }
 
   private ensure(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
+    growMemory(this.memory, bytes);
   }
 
   /** n floats at the start of linear memory (zero-filled), for a caller's working set. */

@@ -104,10 +104,15 @@ export function addShare(layout: JobLayout, results: Float64Array, threads: numb
   }
 }
 
-/** Marks this thread's chunks done and waits for every thread's; false when a thread failed. */
-export function chunksDone(control: Int32Array, threads: number): boolean {
+/** Counts this thread's chunks done, waking the threads that wait for every thread's. */
+function markChunksDone(control: Int32Array): void {
   Atomics.add(control, CHUNKED, 1);
   Atomics.notify(control, CHUNKED);
+}
+
+/** Marks a worker's chunks done and waits for every thread's; false when a thread failed. */
+export function chunksDone(control: Int32Array, threads: number): boolean {
+  markChunksDone(control);
   for (let seen = Atomics.load(control, CHUNKED); seen < threads; seen = Atomics.load(control, CHUNKED)) {
     if (Atomics.load(control, FAILED)) return false;
     Atomics.wait(control, CHUNKED, seen, 1000);
@@ -241,8 +246,7 @@ export class ThreadPool implements ChunkRunner {
       recordFailure(this.control, this.errorText, (e as Error).message);
       throw e;
     }
-    Atomics.add(this.control, CHUNKED, 1);
-    Atomics.notify(this.control, CHUNKED);
+    markChunksDone(this.control);
     this.waitFor(CHUNKED, this.threads);
     addShare(layout, this.results, this.threads, 0);
     this.waitFor(DONE, this.workers.length);

@@ -4,7 +4,7 @@
  * read and write the same working set as the matrix products. They give the TypeScript loops'
  * results bit for bit (tests check it) in about a third of their time.
  */
-import { compileWasm, type Backend } from '@gridcells/tensor';
+import { wasmOnMemory, type Backend } from '@gridcells/tensor';
 import { stepsWasm } from './steps.wasm.js';
 
 /** The kernels' exports (byte offsets into the shared memory; see steps.wat). */
@@ -24,19 +24,9 @@ export interface WasmSteps {
   ): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-const byMemory = new WeakMap<WebAssembly.Memory, WasmSteps>();
+const stepsOn = wasmOnMemory<WasmSteps>(stepsWasm);
 
 /** The loops on `backend`'s memory, or null where it has none (the reference kernels) or no SIMD. */
 export function wasmSteps(backend: Backend): WasmSteps | null {
-  const memory = backend.memory;
-  if (!memory) return null;
-  if (compiled === undefined) compiled = compileWasm(stepsWasm);
-  if (!compiled) return null;
-  let steps = byMemory.get(memory);
-  if (!steps) {
-    steps = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as WasmSteps;
-    byMemory.set(memory, steps);
-  }
-  return steps;
+  return backend.memory ? stepsOn(backend.memory) : null;
 }

@@ -5,7 +5,7 @@
  * the tensor package's WebAssembly kernels, where the working set lies. They give the TypeScript
  * loops' results bit for bit (tests check it).
  */
-import { compileWasm } from '@gridcells/tensor';
+import { growMemory, wasmOnMemory } from '@gridcells/tensor';
 import { stepsWasm } from './steps.wasm.js';
 
 /** The module's exports (byte offsets into its memory; see steps.wat). */
@@ -21,20 +21,11 @@ export interface PlaceCellSteps {
   input_grad(inputs: number, dpre: number, gIn: number, rows: number, G: number, nIn: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-const byMemory = new WeakMap<WebAssembly.Memory, PlaceCellSteps>();
+const stepsOn = wasmOnMemory<PlaceCellSteps>(stepsWasm, { log: Math.log });
 
 /** The loops on `memory`, or null where there is none or this engine cannot compile them. */
 export function placeCellSteps(memory: WebAssembly.Memory | undefined): PlaceCellSteps | null {
-  if (!memory) return null;
-  if (compiled === undefined) compiled = compileWasm(stepsWasm);
-  if (!compiled) return null;
-  let steps = byMemory.get(memory);
-  if (!steps) {
-    steps = new WebAssembly.Instance(compiled, { env: { memory, log: Math.log } }).exports as unknown as PlaceCellSteps;
-    byMemory.set(memory, steps);
-  }
-  return steps;
+  return memory ? stepsOn(memory) : null;
 }
 
 /** The codes' own memory (one per thread: module state is per thread). */
@@ -58,8 +49,7 @@ export function wasmCodes(centres: Float64Array, xy: ArrayLike<number>, count: n
   const rows = pos + block * 16;
   const total = rows + block * P * 4;
   codeMemory ??= new WebAssembly.Memory({ initial: 1 });
-  const have = codeMemory.buffer.byteLength;
-  if (total > have) codeMemory.grow(Math.ceil((total - have) / 65536));
+  growMemory(codeMemory, total);
   const steps = placeCellSteps(codeMemory);
   if (!steps) return false;
   const f64 = new Float64Array(codeMemory.buffer);
